@@ -35,3 +35,27 @@ export function qmiString(opts: { prefix?: StringPrefix; sensitive?: boolean; sa
     sample: () => opts.sample ?? 'internet',
   }
 }
+
+/** A fixed run of ASCII digits padded with 0xFF (QMI NAS system info MCC and
+ *  MNC: a two-digit MNC is "01" followed by 0xFF). */
+export function paddedDigits(n: number, sample = '001'.slice(0, n)): Codec<string> {
+  return {
+    kind: 'padded-digits',
+    read(r, path) {
+      const at = take(r, n, path, `${n} digits`)
+      let s = ''
+      for (let i = 0; i < n; i++) {
+        const b = r.bytes[at + i] as number
+        if (b === 0xff) break
+        s += String.fromCharCode(b)
+      }
+      return s
+    },
+    write(w, v, path) {
+      if (typeof v !== 'string' || !/^\d*$/.test(v) || v.length > n) throw new EncodeError(`expected up to ${n} digits`, path)
+      for (let i = 0; i < n; i++) w.out.u8(i < v.length ? v.charCodeAt(i) : 0xff)
+    },
+    format: (v) => `'${v}'`,
+    sample: () => sample,
+  }
+}
