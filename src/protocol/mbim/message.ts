@@ -64,6 +64,12 @@ export const MIN_LENGTH: Readonly<Record<MessageTypeName, number>> = {
 
 export const FRAGMENTABLE: ReadonlySet<MessageTypeName> = new Set(['command', 'command-done', 'indicate-status'])
 
+/** The shortest frame of a type: a fragment only repeats the 20-byte
+ *  prefix, a complete message needs its whole header. */
+export function minFrameLength(type: MessageTypeName): number {
+  return FRAGMENTABLE.has(type) ? FRAGMENTED_PREFIX : MIN_LENGTH[type]
+}
+
 type BodyValue<K extends MessageTypeName> = Omit<ShapeOf<Bodies[K]['fields']>, 'fragment'>
 
 /** A complete (unfragmented or reassembled) MBIM message. */
@@ -111,8 +117,8 @@ export function decodeFrame(bytes: Uint8Array): MbimFrame {
   if (h.length !== bytes.length) {
     throw new DecodeError(`MessageLength ${h.length} but frame has ${bytes.length} bytes`, 'header.length', 4, h.length, bytes.length)
   }
-  if (h.length < MIN_LENGTH[h.type]) {
-    throw new DecodeError(`${h.type} needs at least ${MIN_LENGTH[h.type]} bytes`, 'header.length', 4, MIN_LENGTH[h.type], h.length)
+  if (h.length < minFrameLength(h.type)) {
+    throw new DecodeError(`${h.type} needs at least ${minFrameLength(h.type)} bytes`, 'header.length', 4, minFrameLength(h.type), h.length)
   }
   if (FRAGMENTABLE.has(h.type)) {
     const r = readCtx(bytes, HEADER_SIZE)
@@ -129,6 +135,9 @@ export function decodeFrame(bytes: Uint8Array): MbimFrame {
         },
       }
     }
+  }
+  if (h.length < MIN_LENGTH[h.type]) {
+    throw new DecodeError(`${h.type} needs at least ${MIN_LENGTH[h.type]} bytes`, 'header.length', 4, MIN_LENGTH[h.type], h.length)
   }
   const body = bodies[h.type] as typeof bodies['command']
   const r = readCtx(bytes, HEADER_SIZE)
