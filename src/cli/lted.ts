@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// lted: the daemon's command line. Subcommands are added as the daemon grows;
+// each lives in its own module, this file only dispatches.
+
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { DecodeInputError, decodeHexText } from './decode.ts'
+import { VERSION } from './version.ts'
+
+const HELP = `Usage: lted COMMAND [OPTIONS]
+
+Keeps a cellular modem online (MBIM and QMI, natively).
+
+Commands:
+  decode [--show-secrets] [--mbim|--qmi] [HEX...]
+        Print MBIM or QMI frames given as hex (arguments, or stdin when
+        none are given; '#' starts a comment). Several frames may follow
+        each other. PINs, PUKs, user names and passwords are hidden
+        unless --show-secrets is given. Exit status 1 if the bytes do not
+        decode.
+
+Options:
+  -h, --help     show this help
+  -V, --version  show the version
+`
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`lted: ${message}\n`)
+  process.exit(code)
+}
+
+function decodeCommand(args: string[]): void {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'show-secrets': { type: 'boolean', default: false },
+      'mbim': { type: 'boolean', default: false },
+      'qmi': { type: 'boolean', default: false },
+      'help': { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) { process.stdout.write(HELP); return }
+  if (values.mbim && values.qmi) fail('decode: --mbim and --qmi exclude each other', 2)
+  const text = positionals.length ? positionals.join(' ') : readFileSync(0, 'utf8')
+  const protocol = values.mbim ? 'mbim' : values.qmi ? 'qmi' : undefined
+  try {
+    const frames = decodeHexText(text, { showSecrets: values['show-secrets'], ...(protocol ? { protocol } : {}) })
+    process.stdout.write(frames.join('\n\n') + '\n')
+  } catch (e) {
+    if (e instanceof DecodeInputError) fail(`decode: ${e.message}`)
+    throw e
+  }
+}
+
+function main(argv: string[]): void {
+  const [command, ...rest] = argv
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(HELP)
+      return
+    case '-V':
+    case '--version':
+      process.stdout.write(`lted ${VERSION}\n`)
+      return
+    case 'decode':
+      try {
+        decodeCommand(rest)
+      } catch (e) {
+        if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) fail(`decode: ${e.message}`, 2)
+        throw e
+      }
+      return
+    default:
+      fail(`unknown command '${command}' (see 'lted --help')`, 2)
+  }
+}
+
+main(process.argv.slice(2))
