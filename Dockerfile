@@ -1,0 +1,29 @@
+# lted in a container. Build: docker build -t lted .
+# The daemon needs the host's network namespace, the cdc-wdm device and the
+# system bus, e.g.:
+#   docker run --rm --net=host --cap-add NET_ADMIN --device /dev/cdc-wdm0 \
+#     -v /run/dbus:/run/dbus -v /etc/lted:/etc/lted:ro lted run
+# Until the daemon lands, the image runs the frame decoder:
+#   docker run --rm lted decode 01 0c 00 00 02 01 00 01 00 5f 55 00 00
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY test ./test
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+# mbim-proxy / qmi-proxy are how lted reaches a real /dev/cdc-wdm*.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libmbim-proxy libqmi-proxy iproute2 \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /usr/lib/lted
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist/src ./dist/src
+COPY etc/lted/lted.conf /etc/lted/lted.conf
+ENTRYPOINT ["node", "/usr/lib/lted/dist/src/cli/lted.js"]
+CMD ["--help"]
