@@ -1,0 +1,96 @@
+// A pty (the simulator, or anything that looks like a serial control port),
+// read and written with tty streams: libuv polls a tty with epoll, so
+// nothing blocks the thread pool and close() is clean (TOOLCHAIN.md §5 —
+// unlike fs streams on a non-tty character device, which lted never uses).
+// The other end going away shows up as EIO on read: a hang-up.
+
+import { constants, openSync, closeSync } from 'node:fs'
+import tty from 'node:tty'
+import type { Logger } from '../log.ts'
+import type { Take } from '../protocol/framing.ts'
+import { Framer } from './framer.ts'
+import { type CloseReason, type FrameTransport, type TransportHandlers, TransportClosedError, TransportOpenError } from './types.ts'
+
+export function openPty<F>(path: string, take: (b: Uint8Array) => Take<F>, log: Logger): FrameTransport<F> {
+  // Two descriptors, one per stream: each tty handle closes its own fd, so
+  // neither can close a number the other has already released.
+  const open = (): number => {
+    try {
+      return openSync(path, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      throw new TransportOpenError(`cannot open ${path}: ${code ?? String(e)}`, code, { cause: e })
+    }
+  }
+  const readFd = open()
+  if (!tty.isatty(readFd)) {
+    closeSync(readFd)
+    throw new TransportOpenError(`${path} is not a tty; real cdc-wdm devices are reached through mbim-proxy`, 'ENOTTY')
+  }
+  let writeFd: number
+  try {
+    writeFd = open()
+  } catch (e) {
+    closeSync(readFd)
+    throw e
+  }
+  return new PtyTransport(path, readFd, writeFd, take, log)
+}
+
+class PtyTransport<F> implements FrameTransport<F> {
+  readonly description: string
+  private readonly reader: tty.ReadStream
+  private readonly writer: tty.WriteStream
+  private readonly framer: Framer<F>
+  private handlers: TransportHandlers<F> | undefined
+  private closedWith: CloseReason | undefined
+  private readonly done: Promise<void>
+
+  constructor(path: string, readFd: number, writeFd: number, take: (b: Uint8Array) => Take<F>, log: Logger) {
+    this.description = `pty ${path}`
+    this.framer = new Framer(take, log)
+    this.reader = new tty.ReadStream(readFd)
+    // Raw: no line discipline may touch MBIM bytes (0x0a, 0x11, 0x7f...).
+    this.reader.setRawMode(true)
+    this.writer = new tty.WriteStream(writeFd)
+    const closed = (s: NodeJS.EventEmitter): Promise<void> => new Promise((resolve) => s.once('close', () => resolve()))
+    this.done = Promise.all([closed(this.reader), closed(this.writer)]).then(() => undefined)
+    this.reader.on('error', (e: NodeJS.ErrnoException) => {
+      // EIO: the master side closed (simulator unplugged or gone).
+      this.finish(e.code === 'EIO' ? { kind: 'hangup', detail: `${path}: other end closed` } : { kind: 'error', detail: e.message })
+    })
+    this.writer.on('error', (e: Error) => this.finish({ kind: 'error', detail: e.message }))
+    this.reader.on('end', () => this.finish({ kind: 'hangup', detail: `${path}: end of stream` }))
+    this.reader.pause()
+  }
+
+  get isClosed(): boolean {
+    return this.closedWith !== undefined
+  }
+
+  start(handlers: TransportHandlers<F>): void {
+    this.handlers = handlers
+    this.reader.on('data', (chunk: Buffer) => {
+      this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), (f, raw) => handlers.frame(f, raw))
+    })
+    this.reader.resume()
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.closedWith) throw new TransportClosedError(this.closedWith)
+    this.writer.write(bytes)
+  }
+
+  close(): Promise<void> {
+    this.finish({ kind: 'closed' })
+    return this.done
+  }
+
+  private finish(reason: CloseReason): void {
+    if (this.closedWith) return
+    this.closedWith = reason
+    this.writer.destroy()
+    this.reader.destroy()
+    this.handlers?.closed(reason)
+  }
+}
