@@ -1,0 +1,61 @@
+// The machine's I/O, as typed actor slots. The machine only names them; the
+// composition root (and tests) provide the implementations with
+// machine.provide({ actors }). A slot left unprovided fails loudly.
+
+import { type EventObject, fromCallback, fromPromise } from 'xstate'
+import type { IpConfig, ModemInfo, RadioState, Registration, SimStatus } from '../modem/types.ts'
+import type { DeviceRef, MachineEvent, MachineSettings } from './events.ts'
+
+export interface OpenOutput {
+  readonly info: ModemInfo
+  readonly sim: SimStatus
+  /** The device is in the FCC-unlock table and offers QMI-over-MBIM. */
+  readonly fccUnlockable: boolean
+}
+
+export interface BearerInput {
+  readonly device: DeviceRef
+  readonly apn: string
+  readonly user: string
+  readonly auth: MachineSettings['auth']
+  readonly ipType: MachineSettings['ipType']
+}
+
+const missing = (name: string) => async (): Promise<never> => {
+  throw new Error(`actor '${name}' was not provided`)
+}
+
+const missingCallback = (name: string) => (): never => {
+  throw new Error(`actor '${name}' was not provided`)
+}
+
+/** Events a callback actor may send back to the machine. */
+type Back = MachineEvent & EventObject
+
+export const actorSlots = {
+  /** Opens the control session; reads identity and SIM status. */
+  openModem: fromPromise<OpenOutput, { device: DeviceRef }>(missing('openModem')),
+  /** Sends the PIN: `pin` null means the configured one. Resolves with the
+   *  SIM status afterwards; rejects PinRejectedError. */
+  sendPin: fromPromise<SimStatus, { device: DeviceRef; pin: string | null }>(missing('sendPin')),
+  sendPuk: fromPromise<SimStatus, { device: DeviceRef; puk: string; pin: string }>(missing('sendPuk')),
+  /** Turns the radio on; rejects ModemError fcc-locked / radio-off. */
+  radioOn: fromPromise<RadioState, { device: DeviceRef }>(missing('radioOn')),
+  /** Vendor FCC unlock, then the radio on again. */
+  fccUnlock: fromPromise<RadioState, { device: DeviceRef }>(missing('fccUnlock')),
+  /** Asks for automatic registration and reports REGISTRATION events. */
+  watchRegistration: fromCallback<EventObject, { device: DeviceRef }, Back>(missingCallback('watchRegistration')),
+  /** Attach + activate the data session; resolves with the IP configuration. */
+  connect: fromPromise<IpConfig, BearerInput>(missing('connect')),
+  /** Applies addresses, routes, MTU and DNS to the interface. */
+  applyNetwork: fromPromise<void, { device: DeviceRef; ip: IpConfig }>(missing('applyNetwork')),
+  /** Watches the data path while connected; reports LINK_LOST. */
+  watchConnection: fromCallback<EventObject, { device: DeviceRef; ip: IpConfig }, Back>(missingCallback('watchConnection')),
+  /** Deactivates the data session and removes what was applied. */
+  disconnect: fromPromise<void, { device: DeviceRef }>(missing('disconnect')),
+  /** Forwards unsolicited modem events (SIM, registration, session,
+   *  device gone) for as long as the device is open. */
+  watchModem: fromCallback<EventObject, { device: DeviceRef }, Back>(missingCallback('watchModem')),
+  /** Releases a device that went away (net and DNS cleanup, session close). */
+  release: fromPromise<void, { device: DeviceRef }>(missing('release')),
+}

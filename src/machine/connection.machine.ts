@@ -1,0 +1,465 @@
+// One machine per modem (DESIGN.md "States"). Its top-level states are the
+// public states; sub-states are detail. Every I/O step is an invoked actor
+// (actors.ts) provided by the composition root, so the same machine runs
+// against the simulator, a real modem, or test fakes under a simulated
+// clock. Policies: PIN safety and backoff in policy.ts; roaming, IP-type
+// fallback and timeouts here, as guards and delays.
+
+import { assign, setup, spawnChild, stopChild } from 'xstate'
+import { isModemError, PinRejectedError } from '../modem/errors.ts'
+import type { IpConfig, ModemInfo, RadioState, Registration, SimStatus } from '../modem/types.ts'
+import { actorSlots } from './actors.ts'
+import { DEFAULT_SETTINGS, type DeviceRef, type MachineEvent, type MachineSettings } from './events.ts'
+import { backoffDelay, decidePin, type PinDecision } from './policy.ts'
+
+export interface MachineInput {
+  readonly settings?: MachineSettings
+  /** The configured PIN was rejected earlier (persisted by the root). */
+  readonly pinRejected?: boolean
+}
+
+export interface MachineContext {
+  readonly settings: MachineSettings
+  readonly device: DeviceRef | undefined
+  readonly info: ModemInfo | undefined
+  readonly fccUnlockable: boolean
+  readonly fccTried: boolean
+  readonly sim: SimStatus | undefined
+  readonly radio: RadioState | undefined
+  readonly registration: Registration | undefined
+  readonly ip: IpConfig | undefined
+  /** What the user should know about why the machine is where it is. */
+  readonly reason: string
+  readonly lastError: string
+  readonly pinRejected: boolean
+  /** ipv4v6 was refused: connect with ipv4 from now on (this appearance). */
+  readonly ipv4Fallback: boolean
+  /** Connect attempts that failed in a row; drives the backoff. */
+  readonly failures: number
+  /** The last failure was a rejection by the network (APN, credentials). */
+  readonly rejected: boolean
+  readonly reconnects: number
+  readonly userDisconnected: boolean
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** The PIN policy applied to the current SIM status; undefined when no PIN
+ *  is being asked for. */
+function pinDecision(c: MachineContext): PinDecision | undefined {
+  if (c.sim?.kind !== 'pin-required') return undefined
+  return decidePin(c.sim, { hasPin: c.settings.hasPin, pinRejected: c.pinRejected, minRetries: c.settings.minRetries })
+}
+
+function refusal(c: MachineContext): Extract<PinDecision, { send: false }> | undefined {
+  const d = pinDecision(c)
+  return d && !d.send ? d : undefined
+}
+
+function describeRegistration(r: Registration): string {
+  const op = r.operatorName || r.operatorCode || 'the network'
+  switch (r.state) {
+    case 'home': return `registered on ${op}`
+    case 'roaming': return `roaming on ${op}`
+    case 'searching': return 'searching for a network'
+    case 'denied': return `registration denied by ${op}${r.cause ? ` (3GPP cause ${r.cause})` : ''}`
+    case 'idle': return 'not registered and not searching'
+    case 'unknown': return 'registration state unknown'
+  }
+}
+
+export const connectionMachine = setup({
+  types: {
+    context: {} as MachineContext,
+    events: {} as MachineEvent,
+    input: {} as MachineInput,
+  },
+  actors: actorSlots,
+  guards: {
+    simReady: (_, sim: SimStatus) => sim.kind === 'ready',
+    simNeedsPin: (_, sim: SimStatus) => sim.kind === 'pin-required',
+    simNeedsPuk: (_, sim: SimStatus) => sim.kind === 'puk-required',
+    simUnusable: (_, sim: SimStatus) => sim.kind === 'missing' || sim.kind === 'error',
+    mayUseRegistration: ({ context }, r: Registration) =>
+      r.state === 'home' || (r.state === 'roaming' && context.settings.allowRoaming),
+    lostRegistration: (_, r: Registration) => r.state !== 'home' && r.state !== 'roaming',
+    fccUnlockAllowed: ({ context }) => context.fccUnlockable && !context.fccTried,
+    isCode: (_, p: { e: unknown; code: 'fcc-locked' | 'radio-off' | 'not-registered' | 'gone' }) => isModemError(p.e, p.code),
+    userDisconnected: ({ context }) => context.userDisconnected,
+  },
+  delays: {
+    backoff: ({ context }) => backoffDelay(context.failures, context.rejected, Math.random),
+    registerTimeout: ({ context }) => context.settings.registerTimeoutMs,
+    connectTimeout: ({ context }) => context.settings.connectTimeoutMs,
+    radioRetry: 30_000,
+    simRetry: 10_000,
+  },
+  actions: {
+    because: assign((_, p: { reason: string }) => ({ reason: p.reason })),
+    failedWith: assign((_, p: { reason: string; error: unknown }) => ({ reason: p.reason, lastError: errorText(p.error) })),
+    forgetDevice: assign({
+      device: undefined, info: undefined, sim: undefined, radio: undefined, registration: undefined, ip: undefined,
+      fccTried: false, fccUnlockable: false, ipv4Fallback: false, failures: 0, rejected: false,
+    }),
+    countFailure: assign(({ context }, p: { error: unknown }) => ({
+      failures: context.failures + 1,
+      rejected: isModemError(p.error, 'auth-rejected') || isModemError(p.error, 'apn-rejected'),
+      lastError: errorText(p.error),
+    })),
+  },
+}).createMachine({
+  id: 'modem',
+  context: ({ input }) => ({
+    settings: input.settings ?? DEFAULT_SETTINGS,
+    device: undefined, info: undefined, fccUnlockable: false, fccTried: false, sim: undefined, radio: undefined,
+    registration: undefined, ip: undefined, reason: 'waiting for a modem', lastError: '',
+    pinRejected: input.pinRejected ?? false, ipv4Fallback: false, failures: 0, rejected: false, reconnects: 0,
+    userDisconnected: false,
+  }),
+  initial: 'no-device',
+  on: {
+    DEVICE_REMOVED: {
+      target: '.no-device',
+      actions: [
+        stopChild('modem-watch'),
+        spawnChild('release', { input: ({ context }) => ({ device: context.device as DeviceRef }) }),
+        { type: 'because', params: ({ event }) => ({ reason: `modem gone: ${event.reason}` }) },
+        'forgetDevice',
+      ],
+    },
+    RELOAD: {
+      actions: assign(({ event }) => ({ settings: event.settings, pinRejected: false })),
+    },
+    SIGNAL: {},
+  },
+  states: {
+    'no-device': {
+      on: {
+        DEVICE_ADDED: {
+          target: 'initializing',
+          actions: assign(({ event }) => ({ device: event.device, reason: `opening ${event.device.path}` })),
+        },
+      },
+    },
+
+    'initializing': {
+      invoke: {
+        src: 'openModem',
+        input: ({ context }) => ({ device: context.device as DeviceRef }),
+        onDone: {
+          target: 'sim-check',
+          actions: [
+            assign(({ event }) => ({ info: event.output.info, sim: event.output.sim, fccUnlockable: event.output.fccUnlockable })),
+            spawnChild('watchModem', { id: 'modem-watch', input: ({ context }) => ({ device: context.device as DeviceRef }) }),
+          ],
+        },
+        onError: {
+          target: 'no-device',
+          actions: { type: 'failedWith', params: ({ event }) => ({ reason: `cannot open the modem: ${errorText(event.error)}`, error: event.error }) },
+        },
+      },
+    },
+
+    // Transient: routes on the SIM status just read.
+    'sim-check': {
+      always: [
+        { guard: { type: 'simReady', params: ({ context }) => context.sim as SimStatus }, target: 'radio-off' },
+        { guard: { type: 'simNeedsPin', params: ({ context }) => context.sim as SimStatus }, target: 'pin-locked' },
+        {
+          guard: { type: 'simNeedsPuk', params: ({ context }) => context.sim as SimStatus }, target: 'failed',
+          actions: { type: 'because', params: { reason: "SIM blocked: PUK required; unblock it with 'ltectl puk PUK NEWPIN'" } },
+        },
+        {
+          guard: { type: 'simUnusable', params: ({ context }) => context.sim as SimStatus }, target: 'failed',
+          actions: { type: 'because', params: ({ context }) => ({ reason: context.sim?.kind === 'missing' ? 'no SIM card inserted' : `SIM failure: ${context.sim?.kind === 'error' ? context.sim.detail : ''}` }) },
+        },
+        { target: 'pin-locked.waiting-sim', actions: { type: 'because', params: { reason: 'SIM initializing' } } },
+      ],
+    },
+
+    'pin-locked': {
+      initial: 'deciding',
+      on: {
+        SIM_CHANGED: [
+          { guard: { type: 'simReady', params: ({ event }) => event.sim }, target: 'radio-off', actions: assign(({ event }) => ({ sim: event.sim })) },
+          { actions: assign(({ event }) => ({ sim: event.sim })) },
+        ],
+        SEND_PIN: '.sending-user-pin',
+      },
+      states: {
+        deciding: {
+          always: [
+            { guard: ({ context }) => pinDecision(context) === undefined, target: '#modem.sim-check' },
+            { guard: ({ context }) => pinDecision(context)?.send === true, target: 'sending-config-pin' },
+            {
+              guard: ({ context }) => refusal(context)?.state === 'failed',
+              target: '#modem.failed',
+              actions: assign(({ context }) => ({ reason: refusal(context)?.reason ?? '' })),
+            },
+            { target: 'waiting-user', actions: assign(({ context }) => ({ reason: refusal(context)?.reason ?? '' })) },
+          ],
+        },
+        'sending-config-pin': {
+          entry: { type: 'because', params: { reason: 'sending the configured PIN' } },
+          invoke: {
+            src: 'sendPin',
+            input: ({ context }) => ({ device: context.device as DeviceRef, pin: null }),
+            onDone: { target: 'unlocked', actions: assign(({ event }) => ({ sim: event.output })) },
+            onError: [
+              {
+                guard: ({ event }) => event.error instanceof PinRejectedError,
+                target: '#modem.failed',
+                actions: assign(({ event }) => {
+                  const left = (event.error as PinRejectedError).attemptsLeft
+                  return {
+                    pinRejected: true, lastError: errorText(event.error),
+                    reason: `the configured PIN was rejected, ${left ?? 'unknown'} attempt(s) left: not retrying; fix [sim] pin or send the right PIN with 'ltectl pin'`,
+                  }
+                }),
+              },
+              { target: 'waiting-user', actions: { type: 'failedWith', params: ({ event }) => ({ reason: `sending the PIN failed: ${errorText(event.error)}`, error: event.error }) } },
+            ],
+          },
+        },
+        'sending-user-pin': {
+          entry: { type: 'because', params: { reason: 'sending the PIN given by the user' } },
+          invoke: {
+            src: 'sendPin',
+            input: ({ context, event }) => ({ device: context.device as DeviceRef, pin: event.type === 'SEND_PIN' ? event.pin : '' }),
+            onDone: { target: 'unlocked', actions: assign(({ event }) => ({ sim: event.output })) },
+            onError: {
+              target: 'waiting-user',
+              actions: assign(({ event }) => ({
+                lastError: errorText(event.error),
+                reason: event.error instanceof PinRejectedError
+                  ? `PIN rejected, ${event.error.attemptsLeft ?? 'unknown'} attempt(s) left`
+                  : `sending the PIN failed: ${errorText(event.error)}`,
+              })),
+            },
+          },
+        },
+        // The PIN was accepted; the SIM may still be loading. Readiness comes
+        // from the SIM status (MBIM SUBSCRIBER_READY_STATUS), not from the
+        // PIN reply, which on the seed's card says "pin2 locked".
+        unlocked: {
+          always: [
+            { guard: ({ context }) => context.sim?.kind === 'ready', target: '#modem.radio-off' },
+            { guard: ({ context }) => context.sim?.kind === 'puk-required', target: '#modem.sim-check' },
+            { target: 'waiting-sim' },
+          ],
+        },
+        'waiting-sim': {
+          entry: { type: 'because', params: { reason: 'PIN accepted; waiting for the SIM to become ready' } },
+          after: { simRetry: { target: '#modem.initializing', actions: { type: 'because', params: { reason: 'SIM not ready in time; reading it again' } } } },
+        },
+        'waiting-user': {},
+      },
+    },
+
+    'radio-off': {
+      initial: 'switching-on',
+      states: {
+        'switching-on': {
+          entry: { type: 'because', params: { reason: 'SIM ready; turning the radio on' } },
+          invoke: {
+            src: 'radioOn',
+            input: ({ context }) => ({ device: context.device as DeviceRef }),
+            onDone: { target: '#modem.searching', actions: assign(({ event }) => ({ radio: event.output })) },
+            onError: [
+              {
+                guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'fcc-locked' as const }) },
+                target: '#modem.fcc-lock',
+              },
+              {
+                target: 'waiting',
+                actions: { type: 'failedWith', params: ({ event }) => ({ reason: `the radio stays off: ${errorText(event.error)}; retrying in 30 s`, error: event.error }) },
+              },
+            ],
+          },
+        },
+        waiting: { after: { radioRetry: 'switching-on' } },
+      },
+    },
+
+    'fcc-lock': {
+      initial: 'deciding',
+      states: {
+        deciding: {
+          always: [
+            { guard: 'fccUnlockAllowed', target: 'unlocking' },
+            {
+              target: 'stuck',
+              actions: assign(({ context }) => ({
+                reason: context.fccTried
+                  ? 'the radio stays off after the FCC unlock: the module needs another unlock procedure or a power cycle'
+                  : 'the radio refuses to turn on (FCC lock) and this device has no known unlock procedure',
+              })),
+            },
+          ],
+        },
+        unlocking: {
+          entry: [assign({ fccTried: true }), { type: 'because', params: { reason: 'radio locked (FCC); sending the vendor unlock' } }],
+          invoke: {
+            src: 'fccUnlock',
+            input: ({ context }) => ({ device: context.device as DeviceRef }),
+            onDone: { target: '#modem.searching', actions: assign(({ event }) => ({ radio: event.output })) },
+            onError: {
+              target: 'stuck',
+              actions: { type: 'failedWith', params: ({ event }) => ({ reason: `FCC unlock did not help: ${errorText(event.error)}`, error: event.error }) },
+            },
+          },
+        },
+        stuck: {},
+      },
+    },
+
+    'searching': {
+      entry: { type: 'because', params: { reason: 'radio on; searching for a network' } },
+      invoke: { src: 'watchRegistration', input: ({ context }) => ({ device: context.device as DeviceRef }) },
+      on: {
+        REGISTRATION: [
+          {
+            guard: { type: 'mayUseRegistration', params: ({ event }) => event.registration },
+            target: 'registered',
+            actions: assign(({ event }) => ({ registration: event.registration, reason: describeRegistration(event.registration) })),
+          },
+          {
+            guard: ({ event }) => event.registration.state === 'roaming',
+            actions: assign(({ event }) => ({
+              registration: event.registration,
+              reason: `${describeRegistration(event.registration)}, but allow-roaming = false: not connecting`,
+            })),
+          },
+          { actions: assign(({ event }) => ({ registration: event.registration, reason: describeRegistration(event.registration) })) },
+        ],
+      },
+      after: {
+        registerTimeout: {
+          actions: assign(({ context }) => ({
+            reason: `no usable network after ${Math.round(context.settings.registerTimeoutMs / 1000)} s; still searching` +
+              (context.registration ? ` (${describeRegistration(context.registration)})` : ''),
+          })),
+        },
+      },
+    },
+
+    'registered': {
+      initial: 'routing',
+      on: {
+        REGISTRATION: [
+          { guard: { type: 'lostRegistration', params: ({ event }) => event.registration }, target: 'searching', actions: assign(({ event }) => ({ registration: event.registration })) },
+          { guard: { type: 'mayUseRegistration', params: ({ event }) => event.registration }, actions: assign(({ event }) => ({ registration: event.registration })) },
+          { target: 'searching', actions: assign(({ event }) => ({ registration: event.registration })) },
+        ],
+        DISCONNECT: { target: '.idle', actions: assign({ userDisconnected: true, reason: 'disconnected by the user' }) },
+        CONNECT: { target: '.connecting', actions: assign({ userDisconnected: false, failures: 0 }) },
+      },
+      states: {
+        routing: {
+          always: [{ guard: 'userDisconnected', target: 'idle' }, { target: 'connecting' }],
+        },
+        connecting: {
+          entry: assign(({ context }) => ({ reason: `connecting to ${context.settings.apn || 'the default APN'}` })),
+          invoke: {
+            src: 'connect',
+            input: ({ context }) => ({
+              device: context.device as DeviceRef, apn: context.settings.apn, user: context.settings.user,
+              auth: context.settings.auth, ipType: context.ipv4Fallback ? 'ipv4' as const : context.settings.ipType,
+            }),
+            onDone: { target: 'applying', actions: assign(({ event }) => ({ ip: event.output })) },
+            onError: [
+              {
+                guard: ({ context, event }) =>
+                  isModemError(event.error, 'ip-type-rejected') && context.settings.ipType === 'ipv4v6' && !context.ipv4Fallback,
+                target: 'connecting', reenter: true,
+                actions: assign({ ipv4Fallback: true, reason: 'the network refused ipv4v6; trying ipv4' }),
+              },
+              { guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'not-registered' as const }) }, target: '#modem.searching' },
+              { guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'radio-off' as const }) }, target: '#modem.radio-off' },
+              { target: 'backoff', actions: { type: 'countFailure', params: ({ event }) => ({ error: event.error }) } },
+            ],
+          },
+          after: {
+            connectTimeout: { target: 'backoff', actions: { type: 'countFailure', params: ({ context }) => ({ error: new Error(`no data session after ${context.settings.connectTimeoutMs} ms`) }) } },
+          },
+        },
+        applying: {
+          invoke: {
+            src: 'applyNetwork',
+            input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),
+            onDone: { target: '#modem.connected' },
+            onError: { target: 'backoff', actions: { type: 'countFailure', params: ({ event }) => ({ error: event.error }) } },
+          },
+        },
+        backoff: {
+          entry: assign(({ context }) => ({ reason: `connect failed (${context.lastError}); retrying` })),
+          after: { backoff: 'connecting' },
+        },
+        disconnecting: {
+          invoke: {
+            src: 'disconnect',
+            input: ({ context }) => ({ device: context.device as DeviceRef }),
+            onDone: 'idle',
+            onError: 'idle',
+          },
+        },
+        idle: {},
+      },
+    },
+
+    'connected': {
+      entry: assign(({ context }) => ({ failures: 0, rejected: false, reason: `connected to ${context.settings.apn || 'the default APN'}` })),
+      invoke: {
+        src: 'watchConnection',
+        input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),
+      },
+      on: {
+        LINK_LOST: {
+          target: 'registered.connecting',
+          actions: assign(({ context, event }) => ({ reconnects: context.reconnects + 1, reason: `link lost: ${event.reason}; reconnecting`, lastError: event.reason })),
+        },
+        SESSION_DEACTIVATED: {
+          target: 'registered.connecting',
+          actions: assign(({ context, event }) => ({ reconnects: context.reconnects + 1, reason: `data session ended by the network: ${event.reason}; reconnecting`, lastError: event.reason })),
+        },
+        IP_CHANGED: {
+          target: 'registered.applying',
+          actions: assign(({ event }) => ({ ip: event.ip })),
+        },
+        REGISTRATION: [
+          { guard: { type: 'lostRegistration', params: ({ event }) => event.registration }, target: 'searching', actions: assign(({ context, event }) => ({ registration: event.registration, reconnects: context.reconnects + 1 })) },
+          { actions: assign(({ event }) => ({ registration: event.registration })) },
+        ],
+        DISCONNECT: { target: 'registered.disconnecting', actions: assign({ userDisconnected: true, reason: 'disconnected by the user' }) },
+      },
+    },
+
+    'failed': {
+      on: {
+        SEND_PIN: 'pin-locked.sending-user-pin',
+        SEND_PUK: '.sending-puk',
+        SIM_CHANGED: { target: 'sim-check', actions: assign(({ event }) => ({ sim: event.sim })) },
+        RELOAD: {
+          target: 'sim-check',
+          actions: assign(({ event }) => (event.type === 'RELOAD' ? { settings: event.settings, pinRejected: false } : {})),
+        },
+      },
+      initial: 'waiting',
+      states: {
+        waiting: {},
+        'sending-puk': {
+          entry: { type: 'because', params: { reason: 'sending the PUK given by the user' } },
+          invoke: {
+            src: 'sendPuk',
+            input: ({ context, event }) => ({
+              device: context.device as DeviceRef,
+              puk: event.type === 'SEND_PUK' ? event.puk : '', pin: event.type === 'SEND_PUK' ? event.pin : '',
+            }),
+            onDone: { target: '#modem.pin-locked.unlocked', actions: assign(({ event }) => ({ sim: event.output })) },
+            onError: { target: 'waiting', actions: { type: 'failedWith', params: ({ event }) => ({ reason: `PUK not accepted: ${errorText(event.error)}`, error: event.error }) } },
+          },
+        },
+      },
+    },
+  },
+})

@@ -1,0 +1,56 @@
+// Everything that can happen to a modem's machine: device presence (from the
+// device watcher), modem events (already in domain terms), link events from
+// the network side, and user requests (D-Bus, signals). A user PIN travels
+// in its event only, never in the context; logs redact `event.pin`.
+
+import type { IpConfig, Registration, SignalQuality, SimStatus } from '../modem/types.ts'
+
+export interface DeviceRef {
+  /** Control device as configured or discovered: /dev/cdc-wdm0, a pty. */
+  readonly path: string
+  /** Network interface carrying the data (wwan0). */
+  readonly iface: string
+  /** USB vendor:product in lower-case hex, when known (FCC unlock table). */
+  readonly vidpid?: string
+}
+
+export type MachineEvent =
+  | { readonly type: 'DEVICE_ADDED'; readonly device: DeviceRef }
+  | { readonly type: 'DEVICE_REMOVED'; readonly reason: string }
+  | { readonly type: 'SIM_CHANGED'; readonly sim: SimStatus }
+  | { readonly type: 'REGISTRATION'; readonly registration: Registration }
+  | { readonly type: 'SESSION_DEACTIVATED'; readonly reason: string }
+  | { readonly type: 'IP_CHANGED'; readonly ip: IpConfig }
+  | { readonly type: 'SIGNAL'; readonly signal: SignalQuality }
+  | { readonly type: 'LINK_LOST'; readonly reason: string }
+  | { readonly type: 'CONNECT' }
+  | { readonly type: 'DISCONNECT' }
+  | { readonly type: 'SEND_PIN'; readonly pin: string }
+  | { readonly type: 'SEND_PUK'; readonly puk: string; readonly pin: string }
+  | { readonly type: 'RELOAD'; readonly settings: MachineSettings }
+
+/** The part of the configuration the machine decides with. Secrets stay
+ *  with the composition root: the machine only knows whether a PIN exists. */
+export interface MachineSettings {
+  readonly hasPin: boolean
+  readonly minRetries: number
+  readonly allowRoaming: boolean
+  readonly apn: string
+  readonly user: string
+  readonly auth: 'none' | 'pap' | 'chap' | 'mschapv2'
+  readonly ipType: 'ipv4' | 'ipv6' | 'ipv4v6'
+  readonly registerTimeoutMs: number
+  readonly connectTimeoutMs: number
+}
+
+export const DEFAULT_SETTINGS: MachineSettings = {
+  hasPin: false,
+  minRetries: 2,
+  allowRoaming: false,
+  apn: '',
+  user: '',
+  auth: 'none',
+  ipType: 'ipv4v6',
+  registerTimeoutMs: 180_000,
+  connectTimeoutMs: 120_000,
+}
