@@ -1,0 +1,282 @@
+// The Modem interface over MBIM (Basic Connect + QMI-over-MBIM for the FCC
+// unlock). Statuses become domain errors here and nowhere else.
+
+import type { Logger } from '../log.ts'
+import { decodeInfo } from '../protocol/mbim/define.ts'
+import {
+  Connect, DeviceCaps, DeviceServices, DeviceServiceSubscribeList, IpConfiguration, PacketService, PacketStatistics,
+  Pin, RadioState as RadioStateCmd, RegisterStateCmd, SignalState, SubscriberReadyStatus,
+} from '../protocol/mbim/services/basic-connect.ts'
+import { BasicConnect } from '../protocol/mbim/services/basic-connect.ts'
+import { ContextTypes } from '../protocol/mbim/services/basic-connect-enums.ts'
+import { QmiService } from '../protocol/mbim/services/qmi.ts'
+import { MbimStatusError } from '../protocol/mbim/status.ts'
+import { QmiProtocolError } from '../protocol/qmi/errors.ts'
+import { DMS, DmsSetFccAuthentication } from '../protocol/qmi/services/dms.ts'
+import { SessionTimeoutError } from '../session/errors.ts'
+import type { MbimSession } from '../session/mbim-session.ts'
+import { QmiClients } from '../session/qmi-clients.ts'
+import { QmiOverMbimLink } from '../session/qmi-over-mbim.ts'
+import { TransportClosedError } from '../transport/types.ts'
+import { ModemError, PinRejectedError } from './errors.ts'
+import { connectError, ipConfigFromMbim, registrationFromMbim, signalFromMbim } from './mbim-helpers.ts'
+import type {
+  BearerSettings, IpConfig, Modem, ModemEvent, ModemInfo, Opts, PacketStats, RadioState, Registration, SignalQuality, SimStatus,
+} from './types.ts'
+
+/** mbimcli's timeouts for the slow commands (PROTOCOL.md 2.2). */
+const REGISTER_TIMEOUT_MS = 120_000
+const CONNECT_TIMEOUT_MS = 120_000
+const DISCONNECT_TIMEOUT_MS = 60_000
+const RADIO_TIMEOUT_MS = 20_000
+
+/** The indications lted relies on, plus QMI for QMI-over-MBIM indications
+ *  (a complete list: the function drops what is not in it, PROTOCOL.md 2.2). */
+const SUBSCRIBED_CIDS = [SubscriberReadyStatus, RadioStateCmd, RegisterStateCmd, PacketService, SignalState, Connect, IpConfiguration]
+  .map((d) => d.cid)
+
+export async function openMbimModem(session: MbimSession, device: string, log: Logger, o: Opts = {}): Promise<MbimModem> {
+  await session.open(o.signal ? { signal: o.signal } : {})
+  await session.set(DeviceServiceSubscribeList, {
+    events: [
+      { deviceServiceId: BasicConnect.uuid, cids: SUBSCRIBED_CIDS },
+      { deviceServiceId: QmiService.uuid, cids: [1] },
+    ],
+  }, o.signal ? { signal: o.signal } : {})
+  return new MbimModem(session, device, log)
+}
+
+/** Maps session failures that are not protocol answers to domain errors. */
+async function domain<T>(what: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p
+  } catch (e) {
+    if (e instanceof SessionTimeoutError) throw new ModemError('timeout', `${what}: no answer from the modem in ${e.timeoutMs} ms`, { cause: e })
+    if (e instanceof TransportClosedError) throw new ModemError('gone', `${what}: ${e.message}`, { cause: e })
+    throw e
+  }
+}
+
+export class MbimModem implements Modem {
+  readonly device: string
+  private readonly session: MbimSession
+  private readonly log: Logger
+  private readonly qmi: QmiClients
+
+  constructor(session: MbimSession, device: string, log: Logger) {
+    this.session = session
+    this.device = device
+    this.log = log
+    this.qmi = new QmiClients(new QmiOverMbimLink(session, log), log)
+  }
+
+  private opts(o: Opts, timeoutMs?: number): { signal?: AbortSignal; timeoutMs?: number } {
+    return { ...(o.signal ? { signal: o.signal } : {}), ...(timeoutMs ? { timeoutMs } : {}) }
+  }
+
+  async info(o: Opts = {}): Promise<ModemInfo> {
+    const caps = await domain('device caps', this.session.query(DeviceCaps, {}, this.opts(o)))
+    let qmiOverMbim = false
+    try {
+      const services = await this.session.query(DeviceServices, {}, this.opts(o))
+      qmiOverMbim = services.deviceServices.some((s) => s.deviceServiceId === QmiService.uuid)
+    } catch (e) {
+      if (!(e instanceof MbimStatusError)) throw e
+      this.log.debug({ status: e.status }, 'device services not available')
+    }
+    return {
+      manufacturer: '', model: caps.hardwareInfo, firmware: caps.firmwareInfo, imei: caps.deviceId,
+      maxSessions: caps.maxSessions, qmiOverMbim,
+    }
+  }
+
+  async simStatus(o: Opts = {}): Promise<SimStatus> {
+    const r = await domain('subscriber ready status', this.session.query(SubscriberReadyStatus, {}, this.opts(o)))
+    switch (r.readyState) {
+      case 'initialized': return { kind: 'ready', iccid: r.simIccid, imsi: r.subscriberId }
+      case 'not-initialized': return { kind: 'initializing' }
+      case 'sim-not-inserted': return { kind: 'missing' }
+      case 'device-locked': return this.lockState(r.simIccid, o)
+      default: return { kind: 'error', detail: `SIM ready state ${String(r.readyState)}` }
+    }
+  }
+
+  /** Which PIN the locked SIM wants and how many attempts are left. */
+  private async lockState(iccid: string, o: Opts): Promise<SimStatus> {
+    const p = await domain('PIN state', this.session.query(Pin, {}, this.opts(o)))
+    const left = p.remainingAttempts
+    if (p.pinType === 'puk1') return { kind: 'puk-required', attemptsLeft: left, iccid }
+    if (p.pinType === 'pin1' && p.pinState === 'locked') return { kind: 'pin-required', attemptsLeft: left, iccid }
+    return { kind: 'error', detail: `SIM locked by ${String(p.pinType)}, which lted cannot unlock` }
+  }
+
+  async sendPin(pin: string, o: Opts = {}): Promise<SimStatus> {
+    return this.pinOperation({ pinType: 'pin1', pinOperation: 'enter', pin, newPin: '' }, o)
+  }
+
+  async sendPuk(puk: string, newPin: string, o: Opts = {}): Promise<SimStatus> {
+    return this.pinOperation({ pinType: 'puk1', pinOperation: 'enter', pin: puk, newPin }, o)
+  }
+
+  private async pinOperation(value: { pinType: 'pin1' | 'puk1'; pinOperation: 'enter'; pin: string; newPin: string }, o: Opts): Promise<SimStatus> {
+    try {
+      // The reply's PIN type is not the answer: the seed's EM7455 says
+      // "pin2 locked" after a correct PIN1. Readiness is read afterwards.
+      await domain('PIN', this.session.set(Pin, value, this.opts(o)))
+    } catch (e) {
+      if (!(e instanceof MbimStatusError)) throw e
+      const after = await this.simStatus(o)
+      if (after.kind === 'puk-required' && value.pinType === 'pin1') throw new ModemError('puk-required', 'PIN rejected; the SIM now needs the PUK')
+      const left = after.kind === 'pin-required' || after.kind === 'puk-required' ? after.attemptsLeft : attemptsIn(e.info)
+      throw new PinRejectedError(left, { cause: new Error(`MBIM status ${String(e.status)}`) })
+    }
+    return this.simStatus(o)
+  }
+
+  async radio(o: Opts = {}): Promise<RadioState> {
+    const r = await domain('radio state', this.session.query(RadioStateCmd, {}, this.opts(o)))
+    return { hw: r.hwRadioState === 'on', sw: r.swRadioState === 'on' }
+  }
+
+  /** ModemManager's inference (mm-broadband-modem-mbim.c modem_power_up):
+   *  the set failing, or succeeding with the software radio still off, is
+   *  the FCC-lock signature; a hardware switch off is not. */
+  async setRadio(on: boolean, o: Opts = {}): Promise<RadioState> {
+    let r: RadioState
+    try {
+      const res = await domain('radio set', this.session.set(RadioStateCmd, { radioState: on ? 'on' : 'off' }, this.opts(o, RADIO_TIMEOUT_MS)))
+      r = { hw: res.hwRadioState === 'on', sw: res.swRadioState === 'on' }
+    } catch (e) {
+      if (!(e instanceof MbimStatusError) || !on) throw e
+      r = await this.radio(o)
+      if (!r.hw) throw new ModemError('radio-off', 'the hardware radio switch is off (rfkill / W_DISABLE#)', { cause: e })
+      throw new ModemError('fcc-locked', `radio set on failed with ${String(e.status)}`, { cause: e })
+    }
+    if (on && !r.hw) throw new ModemError('radio-off', 'the hardware radio switch is off (rfkill / W_DISABLE#)')
+    if (on && !r.sw) throw new ModemError('fcc-locked', 'radio set on accepted but the software radio stays off')
+    return r
+  }
+
+  async fccUnlock(o: Opts = {}): Promise<void> {
+    try {
+      await domain('FCC unlock', this.qmi.with(DMS, (dms) => dms.request(DmsSetFccAuthentication, {}, this.opts(o)), this.opts(o)))
+    } catch (e) {
+      if (e instanceof QmiProtocolError || e instanceof MbimStatusError) {
+        throw new ModemError('fcc-locked', `DMS Set FCC Authentication refused: ${e.message}`, { cause: e })
+      }
+      throw e
+    }
+  }
+
+  async registration(o: Opts = {}): Promise<Registration> {
+    return registrationFromMbim(await domain('registration', this.session.query(RegisterStateCmd, {}, this.opts(o))))
+  }
+
+  async register(o: Opts = {}): Promise<Registration> {
+    try {
+      return registrationFromMbim(await domain('register', this.session.set(RegisterStateCmd,
+        { providerId: '', registerAction: 'automatic', dataClass: [] }, this.opts(o, REGISTER_TIMEOUT_MS))))
+    } catch (e) {
+      if (e instanceof MbimStatusError && e.status === 'radio-power-off') throw new ModemError('radio-off', 'register: the radio is off', { cause: e })
+      if (e instanceof MbimStatusError) return this.registration(o)
+      throw e
+    }
+  }
+
+  async attach(o: Opts = {}): Promise<void> {
+    try {
+      await domain('attach', this.session.set(PacketService, { packetServiceAction: 'attach' }, this.opts(o, REGISTER_TIMEOUT_MS)))
+    } catch (e) {
+      if (!(e instanceof MbimStatusError)) throw e
+      throw connectError(e.status, 'none')
+    }
+  }
+
+  async connect(b: BearerSettings, o: Opts = {}): Promise<IpConfig> {
+    await this.attach(o)
+    let state
+    try {
+      state = await domain('connect', this.session.set(Connect, {
+        sessionId: 0, activationCommand: 'activate', accessString: b.apn, userName: b.user, password: b.password,
+        compression: 'none', authProtocol: b.auth, ipType: b.ipType, contextType: ContextTypes.internet,
+      }, this.opts(o, CONNECT_TIMEOUT_MS)))
+    } catch (e) {
+      if (!(e instanceof MbimStatusError)) throw e
+      throw connectError(e.status, nwErrorIn(e.info))
+    }
+    if (state.activationState !== 'activated') throw connectError('none', state.nwError)
+    return this.ipConfig(o)
+  }
+
+  async disconnect(o: Opts = {}): Promise<void> {
+    try {
+      await domain('disconnect', this.session.set(Connect, {
+        sessionId: 0, activationCommand: 'deactivate', accessString: '', userName: '', password: '',
+        compression: 'none', authProtocol: 'none', ipType: 'default', contextType: ContextTypes.internet,
+      }, this.opts(o, DISCONNECT_TIMEOUT_MS)))
+    } catch (e) {
+      // Already down is what we wanted.
+      if (e instanceof MbimStatusError && e.status === 'context-not-activated') return
+      throw e
+    }
+  }
+
+  async ipConfig(o: Opts = {}): Promise<IpConfig> {
+    const empty = {
+      sessionId: 0, ipv4ConfigurationAvailable: [], ipv6ConfigurationAvailable: [], ipv4Address: [], ipv6Address: [],
+      ipv4Gateway: null, ipv6Gateway: null, ipv4DnsServer: [], ipv6DnsServer: [], ipv4Mtu: 0, ipv6Mtu: 0,
+    }
+    return ipConfigFromMbim(await domain('IP configuration', this.session.query(IpConfiguration, empty, this.opts(o))))
+  }
+
+  async signal(o: Opts = {}): Promise<SignalQuality> {
+    return signalFromMbim(await domain('signal', this.session.query(SignalState, {}, this.opts(o))))
+  }
+
+  async statistics(o: Opts = {}): Promise<PacketStats> {
+    const s = await domain('statistics', this.session.query(PacketStatistics, {}, this.opts(o)))
+    return { rxBytes: s.inOctets, txBytes: s.outOctets }
+  }
+
+  onEvent(fn: (e: ModemEvent) => void): () => void {
+    const offs = [
+      this.session.onNotification(SubscriberReadyStatus, (r) => {
+        if (r.readyState === 'initialized') fn({ type: 'sim', sim: { kind: 'ready', iccid: r.simIccid, imsi: r.subscriberId } })
+        else if (r.readyState === 'sim-not-inserted') fn({ type: 'sim', sim: { kind: 'missing' } })
+      }),
+      this.session.onNotification(RadioStateCmd, (r) => fn({ type: 'radio', radio: { hw: r.hwRadioState === 'on', sw: r.swRadioState === 'on' } })),
+      this.session.onNotification(RegisterStateCmd, (r) => fn({ type: 'registration', registration: registrationFromMbim(r) })),
+      this.session.onNotification(PacketService, (r) => fn({ type: 'packet-service', attached: r.packetServiceState === 'attached' })),
+      this.session.onNotification(Connect, (r) => {
+        if (r.sessionId === 0 && r.activationState === 'deactivated') {
+          fn({ type: 'session-deactivated', cause: typeof r.nwError === 'number' ? r.nwError : 0 })
+        }
+      }),
+      this.session.onNotification(IpConfiguration, (r) => fn({ type: 'ip-changed', ip: ipConfigFromMbim(r) })),
+      this.session.onNotification(SignalState, (r) => fn({ type: 'signal', signal: signalFromMbim(r) })),
+      this.session.onClose((r) => fn({ type: 'gone', detail: `${r.kind}${'detail' in r ? `: ${r.detail}` : ''}` })),
+    ]
+    return () => { for (const off of offs) off() }
+  }
+
+  async close(): Promise<void> {
+    await this.session.dispose()
+  }
+}
+
+/** Remaining attempts from a failed PIN set's buffer, when it carries one. */
+function attemptsIn(info: Uint8Array): number | undefined {
+  try {
+    return (decodeInfo(Pin, 'response', info) as { remainingAttempts: number }).remainingAttempts
+  } catch {
+    return undefined
+  }
+}
+
+function nwErrorIn(info: Uint8Array): string | number {
+  try {
+    return (decodeInfo(Connect, 'response', info) as { nwError: string | number }).nwError
+  } catch {
+    return 'none'
+  }
+}
