@@ -11,6 +11,9 @@ export interface OpenOutput {
   readonly sim: SimStatus
   /** The device is in the FCC-unlock table and offers QMI-over-MBIM. */
   readonly fccUnlockable: boolean
+  /** The configured PIN was rejected by this SIM before (the root's
+   *  persistent record): it must not be sent again, even after a restart. */
+  readonly pinRejected: boolean
 }
 
 export interface BearerInput {

@@ -14,8 +14,6 @@ import { backoffDelay, decidePin, type PinDecision } from './policy.ts'
 
 export interface MachineInput {
   readonly settings?: MachineSettings
-  /** The configured PIN was rejected earlier (persisted by the root). */
-  readonly pinRejected?: boolean
 }
 
 export interface MachineContext {
@@ -113,7 +111,7 @@ export const connectionMachine = setup({
     settings: input.settings ?? DEFAULT_SETTINGS,
     device: undefined, info: undefined, fccUnlockable: false, fccTried: false, sim: undefined, radio: undefined,
     registration: undefined, ip: undefined, reason: 'waiting for a modem', lastError: '',
-    pinRejected: input.pinRejected ?? false, ipv4Fallback: false, failures: 0, rejected: false, reconnects: 0,
+    pinRejected: false, ipv4Fallback: false, failures: 0, rejected: false, reconnects: 0,
     userDisconnected: false,
   }),
   initial: 'no-device',
@@ -128,7 +126,7 @@ export const connectionMachine = setup({
       ],
     },
     RELOAD: {
-      actions: assign(({ event }) => ({ settings: event.settings, pinRejected: false })),
+      actions: assign(({ event }) => ({ settings: event.settings, pinRejected: event.pinRejected })),
     },
     SIGNAL: {},
   },
@@ -149,7 +147,10 @@ export const connectionMachine = setup({
         onDone: {
           target: 'sim-check',
           actions: [
-            assign(({ event }) => ({ info: event.output.info, sim: event.output.sim, fccUnlockable: event.output.fccUnlockable })),
+            assign(({ context, event }) => ({
+              info: event.output.info, sim: event.output.sim, fccUnlockable: event.output.fccUnlockable,
+              pinRejected: context.pinRejected || event.output.pinRejected,
+            })),
             spawnChild('watchModem', { id: 'modem-watch', input: ({ context }) => ({ device: context.device as DeviceRef }) }),
           ],
         },
@@ -441,7 +442,7 @@ export const connectionMachine = setup({
         SIM_CHANGED: { target: 'sim-check', actions: assign(({ event }) => ({ sim: event.sim })) },
         RELOAD: {
           target: 'sim-check',
-          actions: assign(({ event }) => (event.type === 'RELOAD' ? { settings: event.settings, pinRejected: false } : {})),
+          actions: assign(({ event }) => (event.type === 'RELOAD' ? { settings: event.settings, pinRejected: event.pinRejected } : {})),
         },
       },
       initial: 'waiting',

@@ -27,7 +27,10 @@ export type MachineEvent =
   | { readonly type: 'DISCONNECT' }
   | { readonly type: 'SEND_PIN'; readonly pin: string }
   | { readonly type: 'SEND_PUK'; readonly puk: string; readonly pin: string }
-  | { readonly type: 'RELOAD'; readonly settings: MachineSettings }
+  /** New settings; `pinRejected` is the root's record for the (possibly
+   *  new) configured PIN and this SIM: a reload never unblocks a PIN the
+   *  SIM already refused. */
+  | { readonly type: 'RELOAD'; readonly settings: MachineSettings; readonly pinRejected: boolean }
 
 /** The part of the configuration the machine decides with. Secrets stay
  *  with the composition root: the machine only knows whether a PIN exists. */

@@ -18,6 +18,17 @@ const TABLE: Readonly<Record<string, FccProcedure>> = {
   '413c:81a8': 'dms-set-fcc-authentication', // Dell DW5808 (MC7355)
 }
 
-export function fccProcedure(vidpid: string | undefined): FccProcedure | undefined {
-  return vidpid === undefined ? undefined : TABLE[vidpid.toLowerCase()]
+/** The same modules by the model name DEVICE_CAPS reports, for a control
+ *  port with no USB identity (a pty: the simulator, a serial bridge). */
+const MODELS: Readonly<Record<string, FccProcedure>> = {
+  'EM7455': 'dms-set-fcc-authentication',
+  'MC7455': 'dms-set-fcc-authentication',
+  'EM7355': 'dms-set-fcc-authentication',
+  'MC7355': 'dms-set-fcc-authentication',
+  'MC8805': 'dms-set-fcc-authentication',
+}
+
+export function fccProcedure(vidpid: string | undefined, model?: string): FccProcedure | undefined {
+  if (vidpid !== undefined) return TABLE[vidpid.toLowerCase()]
+  return model === undefined ? undefined : MODELS[model.trim().toUpperCase()]
 }

@@ -32,17 +32,30 @@ t.test('wrong PIN: sent once, never again', async (t) => {
   h.send({ type: 'DEVICE_ADDED', device: DEVICE })
   await h.reach('failed')
   t.equal(h.calls.filter((c) => c.startsWith('sendPin')).length, 1, 'still one attempt after re-plug')
-  // A new machine told by the root that this PIN was rejected (restart).
-  const again = run(seedWorld({ pin: '0000', sim: { kind: 'pin-required', attemptsLeft: 2, iccid: '8949' } }), {}, { pinRejected: true })
+  // A new machine (a restart): the root's record says this PIN was rejected.
+  const again = run(seedWorld({ pin: '0000', sim: { kind: 'pin-required', attemptsLeft: 2, iccid: '8949' }, pinRejectedInStore: true }))
   again.send({ type: 'DEVICE_ADDED', device: DEVICE })
   await again.reach('failed')
   t.equal(again.calls.filter((c) => c.startsWith('sendPin')).length, 0, 'no attempt across a restart')
   t.match(again.view().reason, /rejected before, 2 attempts left/)
-  // The user gives the right PIN: accepted even though the config one was refused.
+  // A reload that keeps the same (rejected) PIN does not unblock it.
+  again.send({ type: 'RELOAD', settings: again.actor.getSnapshot().context.settings, pinRejected: true })
+  await again.settle()
+  t.equal(again.state(), 'failed')
+  t.equal(again.calls.filter((c) => c.startsWith('sendPin')).length, 0, 'no attempt after a reload with the same PIN')
+  // A reload with a new PIN is allowed to try it, once.
   again.world.pin = '1234'
-  again.send({ type: 'SEND_PIN', pin: '1234' })
+  again.send({ type: 'RELOAD', settings: again.actor.getSnapshot().context.settings, pinRejected: false })
   await again.reach('connected')
-  t.ok(again.calls.includes('sendPin:user'))
+  t.equal(again.calls.filter((c) => c.startsWith('sendPin')).length, 1)
+  again.world.pin = '0000'
+  // The user gives the right PIN on another machine whose config PIN was refused.
+  const user = run(seedWorld({ pin: '0000', pinRejectedInStore: true, radio: 'ok' }))
+  user.send({ type: 'DEVICE_ADDED', device: DEVICE })
+  await user.reach('failed')
+  user.send({ type: 'SEND_PIN', pin: '1234' })
+  await user.reach('connected')
+  t.ok(user.calls.includes('sendPin:user'))
 })
 
 t.test('fewer attempts than min-retries: nothing sent', async (t) => {

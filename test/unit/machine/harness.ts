@@ -34,6 +34,8 @@ export interface World {
   /** Results of successive connect calls: an IpConfig or an error code. */
   connect: Array<IpConfig | ModemError>
   openFails: boolean
+  /** The root's persistent record says the configured PIN was rejected. */
+  pinRejectedInStore: boolean
 }
 
 export function seedWorld(over: Partial<World> = {}): World {
@@ -48,6 +50,7 @@ export function seedWorld(over: Partial<World> = {}): World {
     registration: HOME,
     connect: [],
     openFails: false,
+    pinRejectedInStore: false,
     ...over,
   }
 }
@@ -70,7 +73,7 @@ export interface Harness {
   advance(ms: number): Promise<void>
 }
 
-export function run(world: World, settings: Partial<MachineSettings> = {}, input: { pinRejected?: boolean } = {}): Harness {
+export function run(world: World, settings: Partial<MachineSettings> = {}): Harness {
   const calls: string[] = []
   const back: Harness['back'] = {}
   const full: MachineSettings = { ...DEFAULT_SETTINGS, hasPin: true, apn: 'internet.telekom', user: 'congstar', auth: 'pap', ...settings }
@@ -83,6 +86,7 @@ export function run(world: World, settings: Partial<MachineSettings> = {}, input
           info: { manufacturer: 'Sierra Wireless', model: 'EM7455', firmware: 'SWI9X30C_02.24.03.00', imei: '352733105743066', maxSessions: 8, qmiOverMbim: true },
           sim: world.sim,
           fccUnlockable: world.fccUnlockable,
+          pinRejected: world.pinRejectedInStore,
         }
       }),
       sendPin: fromPromise(async ({ input }) => {
@@ -149,7 +153,7 @@ export function run(world: World, settings: Partial<MachineSettings> = {}, input
     },
   })
   const clock = new SimulatedClock()
-  const actor = createActor(machine, { clock, input: { settings: full, ...(input.pinRejected ? { pinRejected: true } : {}) } })
+  const actor = createActor(machine, { clock, input: { settings: full } })
   const states: PublicState[] = []
   actor.subscribe({
     next: (s) => {

@@ -74,4 +74,6 @@ t.test('FCC unlock table', async (t) => {
   for (const id of ['1199:9079', '1199:9071', '413c:81b6', '413c:81C2']) t.equal(fccProcedure(id), 'dms-set-fcc-authentication', id)
   t.equal(fccProcedure('2c7c:0125'), undefined)
   t.equal(fccProcedure(undefined), undefined)
+  t.equal(fccProcedure(undefined, 'EM7455'), 'dms-set-fcc-authentication', 'by model when there is no USB id (a pty)')
+  t.equal(fccProcedure('2c7c:0125', 'EM7455'), undefined, 'a USB id decides when there is one')
 })
