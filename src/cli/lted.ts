@@ -4,7 +4,9 @@
 
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { checkConfigCommand } from './check-config.ts'
 import { DecodeInputError, decodeHexText } from './decode.ts'
+import { UsageError, simCommand } from './sim.ts'
 import { VERSION } from './version.ts'
 
 const HELP = `Usage: lted COMMAND [OPTIONS]
@@ -18,6 +20,16 @@ Commands:
         each other. PINs, PUKs, user names and passwords are hidden
         unless --show-secrets is given. Exit status 1 if the bytes do not
         decode.
+  check-config [--json] [FILE]
+        Validate the configuration (default /etc/lted/lted.conf or
+        $LTED_CONFIG) and print the effective settings, secrets hidden.
+        Exit status 2 when invalid (every error on stderr as
+        file:line: [section] key: message), 1 when unreadable.
+  sim [--scenario NAME|PATH] [--link PATH] [--control PATH] [--log-level L]
+        Run the modem simulator (MBIM with QMI inside) on a pty until
+        SIGINT/SIGTERM; the first stdout line is JSON with the pty, link
+        and control socket. Runtime faults over the control socket or
+        stdin ('lted sim --help' lists them).
 
 Options:
   -h, --help     show this help
@@ -73,6 +85,16 @@ function main(argv: string[]): void {
         if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) fail(`decode: ${e.message}`, 2)
         throw e
       }
+      return
+    case 'check-config':
+      process.exitCode = checkConfigCommand(rest)
+      return
+    case 'sim':
+      simCommand(rest).catch((e: unknown) => {
+        if (e instanceof UsageError) fail(`sim: ${e.message}`, 2)
+        if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) fail(`sim: ${e.message}`, 2)
+        fail(`sim: ${e instanceof Error ? e.message : String(e)}`)
+      })
       return
     default:
       fail(`unknown command '${command}' (see 'lted --help')`, 2)

@@ -1,0 +1,83 @@
+// `lted sim`: runs the modem simulator on a pty until SIGINT/SIGTERM. The
+// first line on stdout is JSON naming the pty, the link and the control
+// socket, for scripts and tests; later lines answer commands read from
+// stdin. Logs go to stderr.
+
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { ControlServer, HELP as COMMANDS, serveLines } from '../sim/control.ts'
+import { ScenarioError, loadScenario } from '../sim/scenario.ts'
+import { Simulator } from '../sim/simulator.ts'
+
+export const SIM_HELP = `Usage: lted sim [--scenario NAME|PATH] [--link PATH] [--control PATH] [--log-level LEVEL]
+
+Runs a simulated MBIM modem (with QMI-over-MBIM) on a pseudo-terminal, for
+mbimcli, mbim-proxy and lted itself. Prints one JSON line with the pty,
+link and control socket, then runs until SIGINT or SIGTERM.
+
+Options:
+  --scenario NAME|PATH  built-in scenario (seed, ready) or a JSON file (default: seed)
+  --link PATH           keep PATH a symlink to the current pty (like /dev/cdc-wdm0)
+  --control PATH        unix socket for runtime commands (one per line, JSON replies)
+  --log-level LEVEL     fatal, error, warn, info, debug or trace (frames) (default: info)
+
+Commands (control socket or stdin):
+${COMMANDS.map(([usage, what]) => `  ${usage}\n        ${what}`).join('\n')}
+`
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export async function simCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'scenario': { type: 'string', default: 'seed' },
+      'link': { type: 'string' },
+      'control': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      'help': { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) { process.stdout.write(SIM_HELP); return }
+  const level = values['log-level']
+  if (!(LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level: expected one of ${LEVELS.join(', ')}`)
+  let scenario
+  try {
+    scenario = loadScenario(values.scenario)
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new UsageError(e.message)
+    throw e
+  }
+  const log = pino({ level, base: null }, pino.destination({ fd: 2, sync: true }))
+  const sim = await Simulator.start({ scenario, link: values.link, log })
+  const handle = (line: string): Promise<string> => sim.command(line)
+  let control: ControlServer | null = null
+  try {
+    control = values.control ? await ControlServer.listen(values.control, handle, log) : null
+  } catch (e) {
+    await sim.stop()
+    throw e
+  }
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'stopping')
+    Promise.all([control?.close(), sim.stop()]).then(
+      () => process.exit(0),
+      (e: Error) => { log.error({ error: e.message }, 'cleanup failed'); process.exit(1) },
+    )
+  }
+  // Whoever reads our stdout may go away; that must not end the simulator.
+  process.stdout.on('error', (e) => log.debug({ error: e.message }, 'stdout closed'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.stdout.write(`${JSON.stringify({
+    pty: sim.ptyPath, link: values.link ?? null, control: values.control ?? null, scenario: scenario.name, pid: process.pid,
+  })}\n`)
+  serveLines(process.stdin, process.stdout, handle)
+}

@@ -1,0 +1,274 @@
+// The simulator: a modem model behind an MBIM function (with QMI inside),
+// served on a pty, with a fault injector on its way out and runtime
+// commands (drop, coverage loss, unplug, mute, garbage, fragments, delay).
+// `lted sim` runs one; tests run one in-process or through the CLI.
+//
+// Unplug and reset both take the device away (pty and link removed, a
+// client holding the slave sees a hang-up) and bring back a fresh modem on
+// a new pty, as a USB re-enumeration does; only the USB composition
+// survives (NVRAM).
+
+import type { Logger } from 'pino'
+import { type Cancel, type Clock, realClock } from './clock.ts'
+import { type Command, CommandError, HELP, parseCommand } from './control.ts'
+import { Output } from './faults.ts'
+import { MbimFrontend } from './mbim-frontend.ts'
+import { Modem, type ModemEvent, type Persistent } from './model.ts'
+import { SocatPty } from './pty.ts'
+import { QmiOverMbim } from './qmi-over-mbim.ts'
+import type { Scenario } from './scenario.ts'
+
+/** After answering a reset, the device lingers this long before it drops
+ *  off the bus, so the answer reaches the host and a client such as qmicli
+ *  can release its client id and close. */
+export const RESET_LINGER_MS = 500
+
+export interface SimulatorOptions {
+  readonly scenario: Scenario
+  /** A stable path kept pointing at the current pty (like /dev/cdc-wdm0). */
+  readonly link?: string | undefined
+  readonly log: Logger
+  readonly clock?: Clock
+  readonly socat?: string
+}
+
+export type Reply = { readonly ok: true } & Record<string, unknown> | { readonly ok: false; readonly error: string }
+
+export class Simulator {
+  readonly scenario: Scenario
+  readonly link: string | undefined
+  private readonly root: Logger
+  private readonly log: Logger
+  private readonly clock: Clock
+  private readonly socat: string | undefined
+  private readonly persistent: Persistent
+  private modem: Modem
+  private readonly qmi: QmiOverMbim
+  private readonly frontend: MbimFrontend
+  private readonly output: Output
+  private pty: SocatPty | null = null
+  private replug: Cancel | null = null
+  private unmute: Cancel | null = null
+  private stopped = false
+  private plugCount = 0
+  /** Which pty is current; bytes from one going away are ignored. */
+  private generation = 0
+  private rxBytes = 0
+  private ignoredBytes = 0
+  /** Waiters for the next time the device is back. */
+  private plugWaiters: Array<() => void> = []
+
+  private constructor(opts: SimulatorOptions) {
+    this.scenario = opts.scenario
+    this.link = opts.link
+    const root = opts.log
+    this.root = root
+    this.log = root.child({ component: 'sim' })
+    this.clock = opts.clock ?? realClock
+    this.socat = opts.socat
+    this.persistent = { usbComposition: opts.scenario.device.usbComposition }
+    this.modem = this.newModem()
+    this.output = new Output({ write: (b) => this.pty?.write(b), clock: this.clock, log: root.child({ component: 'sim-out' }) })
+    this.qmi = new QmiOverMbim({
+      modem: () => this.modem,
+      log: root.child({ component: 'sim-qmi' }),
+      indicate: (q) => this.frontend.indicateQmi(q),
+    })
+    this.frontend = new MbimFrontend({
+      modem: () => this.modem,
+      qmi: this.qmi,
+      send: (m, max) => this.output.send(m, max),
+      clock: this.clock,
+      log: root.child({ component: 'sim-mbim' }),
+    })
+  }
+
+  static async start(opts: SimulatorOptions): Promise<Simulator> {
+    const sim = new Simulator(opts)
+    await sim.plugIn()
+    sim.log.info({ scenario: opts.scenario.name, pty: sim.ptyPath, link: opts.link ?? null }, 'simulator running')
+    return sim
+  }
+
+  get ptyPath(): string | null {
+    return this.pty?.path ?? null
+  }
+
+  get plugged(): boolean {
+    return this.pty !== null
+  }
+
+  /** The model, for in-process tests and `status`. */
+  get model(): Modem {
+    return this.modem
+  }
+
+  private newModem(): Modem {
+    return new Modem(this.scenario, { clock: this.clock, persistent: this.persistent, onEvent: (e) => this.onModemEvent(e) })
+  }
+
+  private onModemEvent(e: ModemEvent): void {
+    this.log.debug({ event: e.type }, 'model event')
+    if (e.type === 'reset') {
+      this.clock.after(RESET_LINGER_MS, () => { void this.unplug(e.downMs, 'reset') })
+      return
+    }
+    this.frontend.onModemEvent(e)
+    this.qmi.onModemEvent(e)
+  }
+
+  private async plugIn(): Promise<void> {
+    const gen = ++this.generation
+    this.pty = await SocatPty.open({
+      link: this.link,
+      log: this.root.child({ component: 'sim-pty' }),
+      ...(this.socat ? { socat: this.socat } : {}),
+      onData: (b) => { if (gen === this.generation) this.onBytes(b) },
+      onExit: (reason) => {
+        if (gen !== this.generation) return
+        this.log.error({ reason }, 'pty lost; the device is gone')
+        this.pty = null
+        this.frontend.reset()
+        this.output.clear()
+      },
+    })
+    this.plugCount++
+    const waiters = this.plugWaiters
+    this.plugWaiters = []
+    for (const w of waiters) w()
+  }
+
+  private onBytes(b: Uint8Array): void {
+    this.rxBytes += b.length
+    if (this.output.faults.muted) {
+      this.ignoredBytes += b.length
+      this.log.debug({ bytes: b.length }, 'muted: incoming bytes ignored')
+      return
+    }
+    this.frontend.receive(b)
+  }
+
+  /** Takes the device away for `ms` and brings back a fresh one. */
+  async unplug(ms: number, why: 'unplug' | 'reset'): Promise<void> {
+    if (!this.pty || this.stopped) return
+    this.log.info({ why, seconds: ms / 1000 }, 'device going away')
+    const pty = this.pty
+    this.pty = null
+    this.generation++
+    this.output.clear()
+    this.frontend.reset()
+    this.qmi.reset()
+    this.modem.dispose()
+    this.modem = this.newModem()
+    await pty.close()
+    this.replug = this.clock.after(ms, () => {
+      this.replug = null
+      if (this.stopped) return
+      this.plugIn().then(
+        () => this.log.info({ pty: this.ptyPath }, 'device back'),
+        (e: Error) => this.log.error({ error: e.message }, 'device could not come back'),
+      )
+    })
+  }
+
+  /** Resolves when the device is plugged in (at once if it is). */
+  whenPlugged(): Promise<void> {
+    if (this.pty) return Promise.resolve()
+    return new Promise((resolve) => this.plugWaiters.push(resolve))
+  }
+
+  /** One control line in, one JSON reply line out. */
+  async command(line: string): Promise<string> {
+    let reply: Reply
+    try {
+      reply = await this.execute(parseCommand(line))
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e
+      reply = { ok: false, error: e.message }
+    }
+    return JSON.stringify(reply)
+  }
+
+  async execute(c: Command): Promise<Reply> {
+    this.log.info({ command: c }, 'control command')
+    const f = this.output.faults
+    switch (c.cmd) {
+      case 'help':
+        return { ok: true, commands: HELP.map(([usage, what]) => `${usage}: ${what}`) }
+      case 'status':
+        return { ok: true, status: this.status() }
+      case 'drop':
+        if (!this.modem.dropSession(c.cause ?? undefined)) return { ok: false, error: 'no active data session' }
+        return { ok: true }
+      case 'lose-coverage':
+        this.modem.loseCoverage(c.seconds * 1000)
+        return { ok: true }
+      case 'unplug':
+      case 'reset':
+        if (!this.pty) return { ok: false, error: 'the device is already unplugged' }
+        await this.unplug(c.cmd === 'reset' ? this.scenario.device.resetSeconds * 1000 : c.seconds * 1000, c.cmd)
+        return { ok: true }
+      case 'mute':
+        this.unmute?.()
+        this.unmute = null
+        f.muted = true
+        if (c.seconds !== null) {
+          this.unmute = this.clock.after(c.seconds * 1000, () => {
+            this.unmute = null
+            f.muted = false
+            this.log.info('fault: unmuted')
+          })
+        }
+        return { ok: true }
+      case 'unmute':
+        this.unmute?.()
+        this.unmute = null
+        f.muted = false
+        return { ok: true }
+      case 'garbage':
+        f.garbagePending += c.count
+        f.garbageBytes = c.bytes
+        return { ok: true }
+      case 'fragment':
+        f.fragmentAt = c.bytes
+        return { ok: true }
+      case 'delay':
+        f.delayMs = c.ms
+        return { ok: true }
+      case 'network':
+        this.modem.setNetwork(c.target)
+        return { ok: true }
+    }
+  }
+
+  /** Everything `status` shows; secrets never appear in it. */
+  status(): Record<string, unknown> {
+    return {
+      scenario: this.scenario.name,
+      plugged: this.plugged,
+      plugCount: this.plugCount,
+      pty: this.ptyPath,
+      socatPid: this.pty?.pid ?? null,
+      link: this.link ?? null,
+      session: this.frontend.status(),
+      qmiClients: this.qmi.clientCount,
+      faults: { ...this.output.faults },
+      counters: { ...this.output.counters, rxBytes: this.rxBytes, ignoredBytes: this.ignoredBytes, queued: this.output.pending },
+      modem: this.modem.snapshot(),
+    }
+  }
+
+  /** Stops for good: timers, socat, link. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.replug?.()
+    this.unmute?.()
+    this.output.clear()
+    this.modem.dispose()
+    const pty = this.pty
+    this.pty = null
+    await pty?.close()
+    this.log.info('simulator stopped')
+  }
+}

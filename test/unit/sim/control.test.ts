@@ -1,0 +1,57 @@
+// Control command parsing, table-driven.
+
+import t from 'tap'
+import { CommandError, HELP, parseCommand } from '../../../src/sim/control.ts'
+
+const good: Array<[string, unknown]> = [
+  ['status', { cmd: 'status' }],
+  ['  help  ', { cmd: 'help' }],
+  ['reset', { cmd: 'reset' }],
+  ['unmute', { cmd: 'unmute' }],
+  ['drop', { cmd: 'drop', cause: null }],
+  ['drop 29', { cmd: 'drop', cause: 29 }],
+  ['drop regular-deactivation', { cmd: 'drop', cause: 36 }],
+  ['lose-coverage 2.5', { cmd: 'lose-coverage', seconds: 2.5 }],
+  ['unplug 0', { cmd: 'unplug', seconds: 0 }],
+  ['mute', { cmd: 'mute', seconds: null }],
+  ['mute 3', { cmd: 'mute', seconds: 3 }],
+  ['garbage', { cmd: 'garbage', count: 1, bytes: 32 }],
+  ['garbage 3 100', { cmd: 'garbage', count: 3, bytes: 100 }],
+  ['fragment 64', { cmd: 'fragment', bytes: 64 }],
+  ['fragment off', { cmd: 'fragment', bytes: null }],
+  ['fragment 0', { cmd: 'fragment', bytes: null }],
+  ['delay 250', { cmd: 'delay', ms: 250 }],
+  ['network roaming', { cmd: 'network', target: 'roaming' }],
+]
+
+const bad: Array<[string, RegExp]> = [
+  ['', /empty/],
+  ['frobnicate', /unknown command/],
+  ['status now', /too many/],
+  ['drop nonsense', /unknown cause/],
+  ['drop 300', /0\.\.255/],
+  ['unplug', /seconds/],
+  ['unplug -1', /seconds/],
+  ['lose-coverage x', /seconds/],
+  ['mute 99999', /seconds/],
+  ['garbage 0', /count/],
+  ['garbage 1 4', /bytes/],
+  ['fragment 10', /24\.\./],
+  ['delay 1.5', /integer/],
+  ['network mars', /expected one of/],
+]
+
+t.test('good commands', async (t) => {
+  for (const [line, want] of good) t.same(parseCommand(line), want, line)
+})
+
+t.test('bad commands', async (t) => {
+  for (const [line, msg] of bad) t.throws(() => parseCommand(line), { name: 'CommandError', message: msg }, JSON.stringify(line))
+  t.ok(new CommandError('x') instanceof Error)
+})
+
+t.test('help names every command', async (t) => {
+  for (const word of ['status', 'drop', 'lose-coverage', 'unplug', 'reset', 'mute', 'unmute', 'garbage', 'fragment', 'delay', 'network', 'help']) {
+    t.ok(HELP.some(([usage]) => usage.startsWith(word)), word)
+  }
+})
