@@ -54,7 +54,18 @@ class PtyTransport<F> implements FrameTransport<F> {
     this.reader.setRawMode(true)
     this.writer = new tty.WriteStream(writeFd)
     const closed = (s: NodeJS.EventEmitter): Promise<void> => new Promise((resolve) => s.once('close', () => resolve()))
-    this.done = Promise.all([closed(this.reader), closed(this.writer)]).then(() => undefined)
+    // libuv's tty handle works on its own re-opened descriptor and leaves
+    // ours open on close (measured: two descriptors per open/close cycle
+    // leaked without this), so the descriptors we opened are closed here.
+    this.done = Promise.all([closed(this.reader), closed(this.writer)]).then(() => {
+      for (const fd of [readFd, writeFd]) {
+        try {
+          closeSync(fd)
+        } catch {
+          // already closed by libuv on this platform
+        }
+      }
+    })
     this.reader.on('error', (e: NodeJS.ErrnoException) => {
       // EIO: the master side closed (simulator unplugged or gone).
       this.finish(e.code === 'EIO' ? { kind: 'hangup', detail: `${path}: other end closed` } : { kind: 'error', detail: e.message })

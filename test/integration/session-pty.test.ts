@@ -1,0 +1,58 @@
+// lted's own MBIM stack over the pty transport against `lted sim`: the seed
+// sequence, indications as events, clean timeouts when the simulator is
+// mute, garbage skipped without losing the next frame, hang-up reported.
+
+import t from 'tap'
+import { silentLogger } from '../../src/log.ts'
+import { RadioState } from '../../src/protocol/mbim/services/basic-connect.ts'
+import { takeMbimFrame } from '../../src/protocol/mbim/stream.ts'
+import { SessionTimeoutError } from '../../src/session/errors.ts'
+import { MbimSession } from '../../src/session/mbim-session.ts'
+import { openPty } from '../../src/transport/pty.ts'
+import { TransportClosedError } from '../../src/transport/types.ts'
+import { seedThroughLted } from '../support/seed-run.ts'
+import { startSim } from '../support/sim-process.ts'
+
+const log = silentLogger()
+
+t.test('the seed sequence over the pty', async (t) => {
+  const sim = await startSim(t)
+  await seedThroughLted(t, sim, openPty(sim.link, takeMbimFrame, log))
+})
+
+t.test('mute: requests time out cleanly and are counted', async (t) => {
+  const sim = await startSim(t, { scenario: 'ready' })
+  const s = new MbimSession(openPty(sim.link, takeMbimFrame, log), { log, requestTimeoutMs: 300 })
+  t.teardown(() => s.dispose())
+  await s.open()
+  await sim.command('mute')
+  await t.rejects(s.query(RadioState, {}), SessionTimeoutError)
+  await t.rejects(s.query(RadioState, {}), SessionTimeoutError)
+  t.equal(s.consecutiveTimeouts, 2, 'a wedged modem is detectable')
+  await sim.command('unmute')
+  t.same(await s.query(RadioState, {}), { hwRadioState: 'on', swRadioState: 'on' })
+  t.equal(s.consecutiveTimeouts, 0)
+})
+
+t.test('garbage before a reply does not lose the reply', async (t) => {
+  const sim = await startSim(t, { scenario: 'ready' })
+  const transport = openPty(sim.link, takeMbimFrame, log)
+  const s = new MbimSession(transport, { log })
+  t.teardown(() => s.dispose())
+  await s.open()
+  for (let i = 0; i < 3; i++) {
+    await sim.command('garbage')
+    t.same(await s.query(RadioState, {}), { hwRadioState: 'on', swRadioState: 'on' }, `reply ${i + 1} after garbage`)
+  }
+})
+
+t.test('unplug: the session reports the hang-up', async (t) => {
+  const sim = await startSim(t, { scenario: 'ready' })
+  const s = new MbimSession(openPty(sim.link, takeMbimFrame, log), { log })
+  t.teardown(() => s.dispose())
+  await s.open()
+  const closed = new Promise<string>((resolve) => s.onClose((r) => resolve(r.kind)))
+  await sim.command('unplug 1')
+  t.equal(await closed, 'hangup')
+  await t.rejects(s.query(RadioState, {}), TransportClosedError)
+})
