@@ -1,6 +1,8 @@
 // The dependency rules of DESIGN.md, checked on the sources: src/protocol
 // is pure (no node:* modules, no packages, nothing of ours but util), and
-// util is pure too. Later layers add their rules here.
+// util is pure too; src/net is a sibling adapter that never imports
+// src/protocol, and its planner (src/net/plan*.ts, with the types it speaks)
+// is pure. Later layers add their rules here.
 
 import { readFileSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -36,3 +38,29 @@ for (const layer of ['protocol', 'util']) {
     }
   })
 }
+
+t.test('src/net never imports src/protocol', async (t) => {
+  const list = files(join(SRC, 'net'))
+  t.ok(list.length > 0)
+  for (const f of list) {
+    for (const spec of imports(f)) {
+      const target = spec.startsWith('.') ? relative(SRC, join(f, '..', spec)) : spec
+      t.notOk(target.startsWith('protocol/'), `${relative(SRC, f)} -> ${target}`)
+    }
+  }
+})
+
+t.test('the network planner is pure', async (t) => {
+  const planner = files(join(SRC, 'net')).filter((f) => /\/plan[^/]*\.ts$/.test(f))
+  t.ok(planner.length >= 3, 'plan.ts, plan-diff.ts, plan-dns.ts')
+  const allowed = new Set(['net/types.ts', ...planner.map((f) => relative(SRC, f))])
+  for (const f of [...planner, join(SRC, 'net', 'types.ts')]) {
+    const rel = relative(SRC, f)
+    for (const spec of imports(f)) {
+      if (!spec.startsWith('.')) { t.fail(`${rel} imports '${spec}'`); continue }
+      const target = relative(SRC, join(f, '..', spec))
+      t.ok(target.startsWith('util/') || allowed.has(target), `${rel} -> ${target}`)
+    }
+    t.notMatch(readFileSync(f, 'utf8'), PURE_FORBIDDEN_GLOBALS, `${rel} uses no timers, clock or process`)
+  }
+})
