@@ -5,6 +5,7 @@
 
 import '../../support/namespace.ts'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import t from 'tap'
 import { LinkKeeper, type KeeperEvent } from '../../../src/net/keeper.ts'
 import { Rtnl } from '../../../src/net/rtnl.ts'
@@ -173,6 +174,22 @@ t.test('after a crash the next start sweeps lted\'s leftovers', async (t) => {
   t.same(await globalAddrs(), ['192.0.2.5/24'], 'the foreign address survived the sweep')
   t.same(await ltedRoutes(), [])
   t.ok((await routes('-4')).some((x) => x.dst === '203.0.113.0/24'), 'the foreign route survived the sweep')
+})
+
+t.test('kernel refusals are typed results', async (t) => {
+  // A foreign IPv4 default route with lted's metric: the kernel refuses lted's own (EEXIST).
+  await ip('route', 'add', 'default', 'via', '10.153.121.1', 'dev', 'wwan0', 'metric', '700', 'onlink')
+  const r = await keeper.apply(SEED, { signal })
+  t.notOk(r.ok, 'apply reports the refusal')
+  t.match(r.results.filter((x) => !x.ok), [{ op: { kind: 'add-route', route: { family: 4 } }, error: { code: 'exists' } }])
+  const defaults = (await routes('-4')).filter((x) => x.dst === 'default')
+  t.match(defaults, [{ gateway: '10.153.121.1', dev: 'wwan0', metric: 700 }], 'only the foreign default route, untouched')
+  t.equal(defaults.length, 1)
+  t.ok((await keeper.teardown({ signal })).ok)
+  await ip('route', 'del', 'default', 'via', '10.153.121.1', 'dev', 'wwan0', 'metric', '700')
+  // Without CAP_NET_ADMIN the kernel answers EPERM.
+  const out = await run('setpriv', ['--bounding-set', '-net_admin', process.execPath, join(import.meta.dirname, '../../support/apply-once.ts'), 'wwan0', '1400'])
+  t.match(JSON.parse(out), [{ ok: false, code: 'not-permitted', message: /EPERM/ }], 'EPERM without CAP_NET_ADMIN')
 })
 
 t.test('a vanished link is a typed result, not a crash', async (t) => {
