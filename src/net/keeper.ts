@@ -73,6 +73,9 @@ export class LinkKeeper {
 
   get link(): LinkState | undefined { return this.#link }
 
+  /** What the last apply() planned (nothing before it and after teardown). */
+  get desired(): Desired { return this.#desired }
+
   /** Finds the link, subscribes to its notifications until `signal` aborts,
    *  and removes what a previous run of lted left on it. */
   async start({ signal }: Cancel): Promise<ApplyReport> {
@@ -129,7 +132,7 @@ export class LinkKeeper {
       if (converged) break
       // Write-ahead: an address is recorded as lted's before it is added.
       await this.#record(owned, [...owned.keys, ...ops.flatMap(addedKey)], signal)
-      const done = await this.#o.port.apply(link.ifindex, ops, { signal })
+      const done = (await this.#o.port.apply(link.ifindex, ops, { signal })).map(goneIsDone)
       results.push(...done)
       await this.#record(owned, keysAfter(owned.keys, done), signal)
       this.#logResults(cause, done)
@@ -210,17 +213,24 @@ function notStarted(): ApplyReport {
   return { ok: false, results: [], issues: [{ message: 'the link keeper was not started' }] }
 }
 
+/** A delete that finds nothing has reached its goal: the kernel may have
+ *  dropped the route with an address, or someone else removed it first. */
+function goneIsDone(r: OpResult): OpResult {
+  const del = r.op.kind === 'del-address' || r.op.kind === 'del-route'
+  return !r.ok && del && r.error.code === 'not-found' ? { op: r.op, ok: true } : r
+}
+
 function addedKey(op: NetOp): string[] {
   return op.kind === 'add-address' ? [addressKey(op.address)] : []
 }
 
 /** The record after a run: a refused add was not lted's doing (an address
- *  that "exists" is someone else's), a delete that found nothing is done. */
+ *  that "exists" is someone else's); a deleted address is no longer lted's. */
 function keysAfter(before: ReadonlySet<string>, done: readonly OpResult[]): string[] {
   const keys = new Set(before)
   for (const r of done) {
     if (r.op.kind === 'add-address' && !r.ok && r.error.code !== 'timeout') keys.delete(addressKey(r.op.address))
-    if (r.op.kind === 'del-address' && (r.ok || r.error.code === 'not-found')) keys.delete(addressKey(r.op.address))
+    if (r.op.kind === 'del-address' && r.ok) keys.delete(addressKey(r.op.address))
   }
   return [...keys]
 }

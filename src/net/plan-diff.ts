@@ -15,6 +15,16 @@ export function diff(desired: Desired, observed: Observed, owned: ReadonlySet<st
   if (desired.mtu !== undefined && desired.mtu !== link.mtu) ops.push({ kind: 'set-mtu', mtu: desired.mtu })
   if (desired.linkUp && !link.up) ops.push({ kind: 'link-up' })
 
+  // Stale routes go first: IPv4 refuses a second route with the same
+  // destination and metric (EEXIST), so a new gateway needs the old route
+  // gone; and removing the link's last IPv4 address would make the kernel
+  // drop its IPv4 routes itself (fib_disable_ip) before lted could.
+  const wantedRoutes = new Set(desired.routes.map(routeKey))
+  for (const r of observed.routes) {
+    if (r.protocol !== ROUTE_PROTOCOL_LTED || wantedRoutes.has(routeKey(r))) continue
+    const { family, dst, dstLength, table, metric, gateway, onlink } = r
+    ops.push({ kind: 'del-route', route: { family, dst, dstLength, table, metric, ...(gateway ? { gateway } : {}), onlink } })
+  }
   const present = new Set(observed.addresses.map(addressKey))
   const wanted = new Set(desired.addresses.map(addressKey))
   const stale: AddressSpec[] = observed.addresses
@@ -31,14 +41,6 @@ export function diff(desired: Desired, observed: Observed, owned: ReadonlySet<st
   for (const a of desired.addresses) if (!present.has(addressKey(a))) ops.push({ kind: 'add-address', address: a })
   for (const a of stale.filter((x) => !blocks(x))) ops.push({ kind: 'del-address', address: a })
 
-  // Stale routes go first: IPv4 refuses a second route with the same
-  // destination and metric (EEXIST), so a new gateway needs the old route gone.
-  const wantedRoutes = new Set(desired.routes.map(routeKey))
-  for (const r of observed.routes) {
-    if (r.protocol !== ROUTE_PROTOCOL_LTED || wantedRoutes.has(routeKey(r))) continue
-    const { family, dst, dstLength, table, metric, gateway, onlink } = r
-    ops.push({ kind: 'del-route', route: { family, dst, dstLength, table, metric, ...(gateway ? { gateway } : {}), onlink } })
-  }
   // An identical route of any protocol already carries the traffic.
   const presentRoutes = new Set(observed.routes.map(routeKey))
   for (const r of desired.routes) if (!presentRoutes.has(routeKey(r))) ops.push({ kind: 'add-route', route: r })

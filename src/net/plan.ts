@@ -4,8 +4,9 @@
 // become issues and drop only what they spoil, never an exception.
 
 import { formatIp, inPrefix, ipBytes, isUnspecified } from '../util/ip.ts'
-import type {
-  AddressSpec, Desired, Family, IpConfig, IpFamilyConfig, LinkState, NetworkSettings, RouteSpec,
+import {
+  type AddressSpec, type Desired, type Family, type IpConfig, type IpFamilyConfig, type LinkState, MAIN_TABLE,
+  type NetworkSettings, type RouteSpec,
 } from './types.ts'
 
 export interface PlanIssue {
@@ -96,7 +97,7 @@ function defaultRoute(
     family,
     dst: family === 4 ? '0.0.0.0' : '::',
     dstLength: 0,
-    table: settings.table,
+    table: settings.table ?? MAIN_TABLE,
     metric: family === 6 && settings.metric === 0 ? IPV6_DEFAULT_METRIC : settings.metric,
     ...(usable === undefined ? {} : { gateway: formatIp(usable) }),
     onlink: usable !== undefined && !inPrefix(usable, address, config.prefixLength),

@@ -42,24 +42,25 @@ export interface IpConfig {
  *  resolved/file that works here. */
 export type DnsMode = 'resolved' | 'file' | 'none' | 'auto'
 
-/** The [network] section of lted.conf (DESIGN.md "Configuration"), parsed.
- *  `table`, `dnsServers` and `domains` extend the contract; the config layer
- *  maps them from `table`, `dns-servers` and `domains`. */
+/** The [network] section of lted.conf (DESIGN.md "Configuration"), parsed;
+ *  the config layer's NetworkConfig fits as it is. `table` and `domains` go
+ *  beyond the contract (routing lted's routes in another table, search
+ *  domains); absent they mean the main table and none. */
 export interface NetworkSettings {
   /** Add default routes through the modem. */
   readonly defaultRoute: boolean
   /** Route metric: below another WAN's = preferred, above = failover. */
   readonly metric: number
-  /** Routing table for lted's routes (254 = main). */
-  readonly table: number
+  /** Routing table for lted's routes (absent: 254, main). */
+  readonly table?: number
   /** Link MTU: the modem's ("auto") or a fixed number. */
   readonly mtu: 'auto' | number
   readonly dns: DnsMode
-  /** DNS servers from the config; they follow the modem's (and fill the gap
-   *  when the modem gives none, as on the seed's IPv4 session). */
+  /** DNS servers from the config, for each family the modem gave none of
+   *  (the seed's IPv4 session). */
   readonly dnsServers: readonly string[]
-  /** Search domains handed to the resolver. */
-  readonly domains: readonly string[]
+  /** Search domains handed to the resolver (absent: none). */
+  readonly domains?: readonly string[]
 }
 
 /** Routes lted adds carry this rtm_protocol, so `ip route` shows "proto lted"
@@ -72,11 +73,9 @@ export const MAIN_TABLE = 254
 export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = {
   defaultRoute: true,
   metric: 700,
-  table: MAIN_TABLE,
   mtu: 'auto',
   dns: 'auto',
   dnsServers: [],
-  domains: [],
 }
 
 /** The link as the kernel reports it (RTM_NEWLINK). */

@@ -127,6 +127,7 @@ export interface Resolvconf {
   readonly bin: string
   /** The resolv.conf openresolv writes. */
   readonly resolvConf: string
+  /** The records openresolv holds ('' for none). */
   list(): Promise<string>
 }
 
@@ -145,5 +146,6 @@ export async function installOpenresolv(t: Teardown): Promise<Resolvconf> {
   await writeFile(join(bin, 'resolvconf'), relocated, { mode: 0o755 })
   const resolvConf = join(root, 'resolv.conf')
   await writeFile(join(root, 'etc/resolvconf.conf'), `resolv_conf=${resolvConf}\n`)
-  return { bin, resolvConf, list: () => run(join(bin, 'resolvconf'), ['-l']) }
+  // `resolvconf -l` exits 1 when it holds no record.
+  return { bin, resolvConf, list: () => run(join(bin, 'resolvconf'), ['-l']).catch(() => '') }
 }

@@ -14,9 +14,10 @@
 import { execFile } from 'node:child_process'
 import { randomInt } from 'node:crypto'
 import { createSocket } from 'node:dgram'
+import { lookup } from 'node:dns/promises'
 import { connect } from 'node:net'
 import { assertNever } from '../../util/assert-never.ts'
-import { ipv4Bytes } from '../../util/ip.ts'
+import { ipBytes, ipv4Bytes } from '../../util/ip.ts'
 import type { Cancel } from '../port.ts'
 import { dnsQuery, isAnswerTo } from './dns-message.ts'
 import { CARRIER, type ProbeTarget } from './targets.ts'
@@ -50,7 +51,7 @@ export const probeOnce: ProbeFn = async (target, binding, { signal, timeoutMs })
 async function attempt(target: ProbeTarget, binding: ProbeBinding, timeoutMs: number, limit: AbortSignal): Promise<string | undefined> {
   switch (target.kind) {
     case 'icmp':
-      return icmp(target.host, binding.ifname, timeoutMs, limit)
+      return icmp(target.address, binding.ifname, timeoutMs, limit)
     case 'dns': {
       const server = target.server === CARRIER ? carrierServer(binding) : target.server
       if (server === undefined) return 'the modem announced no DNS server of a configured family'
@@ -58,11 +59,29 @@ async function attempt(target: ProbeTarget, binding: ProbeBinding, timeoutMs: nu
       return local === undefined ? noLocal(server) : dns(server, local, limit)
     }
     case 'tcp': {
-      const local = localFor(target.host, binding)
-      return local === undefined ? noLocal(target.host) : tcp(target.host, target.port, local, limit)
+      const host = await resolveFor(target.host, binding, limit)
+      if (!host.ok) return host.reason
+      const local = localFor(host.address, binding)
+      return local === undefined ? noLocal(host.address) : tcp(host.address, target.port, local, limit)
     }
   }
   return assertNever(target)
+}
+
+/** A host name's first address of a family the link has an address of. */
+async function resolveFor(host: string, b: ProbeBinding, signal: AbortSignal): Promise<{ ok: true; address: string } | { ok: false; reason: string }> {
+  if (ipBytes(host)) return { ok: true, address: host }
+  // getaddrinfo cannot be cancelled; the probe stops waiting for it instead.
+  const late = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(new Error('no answer in time')), { once: true })
+  })
+  late.catch(() => undefined)
+  try {
+    const found = (await Promise.race([lookup(host, { all: true }), late])).find((a) => localFor(a.address, b) !== undefined)
+    return found ? { ok: true, address: found.address } : { ok: false, reason: `${host} has no address of a configured family` }
+  } catch (e) {
+    return { ok: false, reason: `cannot resolve ${host}: ${(e as Error).message}` }
+  }
 }
 
 function localFor(remote: string, b: ProbeBinding): string | undefined {

@@ -1,17 +1,21 @@
-// Data-path probe targets as the [health] section writes them:
+// Data-path probe targets as the [health] section writes them (the same
+// shape as the config layer's Probe):
 //   "icmp:9.9.9.9"          an echo request
 //   "dns:2620:fe::fe"       a DNS query to that server ("dns:carrier": to the
 //                           DNS server the modem announced)
-//   "tcp:[2001:db8::1]:443" a TCP connect ("tcp:1.2.3.4:443")
-// Addresses only, no host names: resolving a name would make every probe
-// depend on DNS, and a probe must tell one failure from another. Pure.
+//   "tcp:[2001:db8::1]:443" a TCP connect ("tcp:1.2.3.4:443", "tcp:example.net:443")
+// ICMP and DNS take addresses only; a TCP host may be a name, which makes
+// that probe depend on the system's resolver as well. Pure.
 
 import { canonicalIp, ipv6Bytes } from '../../util/ip.ts'
 
 export type ProbeTarget =
-  | { readonly kind: 'icmp'; readonly host: string }
+  | { readonly kind: 'icmp'; readonly address: string }
   | { readonly kind: 'dns'; readonly server: string }
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+
+/** RFC 1123 host names: labels of letters, digits and inner hyphens. */
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/
 
 /** The server "dns:carrier" names. */
 export const CARRIER = 'carrier'
@@ -26,8 +30,8 @@ export function parseProbeTarget(text: unknown): ParsedTarget {
   const rest = text.slice(colon + 1)
   if (colon < 0) return fail('expected icmp:ADDRESS, dns:ADDRESS|carrier or tcp:ADDRESS:PORT')
   if (kind === 'icmp') {
-    const host = canonicalIp(rest)
-    return host === undefined ? fail(`"${rest}" is not an IP address`) : { ok: true, target: { kind, host } }
+    const address = canonicalIp(rest)
+    return address === undefined ? fail(`"${rest}" is not an IP address`) : { ok: true, target: { kind, address } }
   }
   if (kind === 'dns') {
     if (rest === CARRIER) return { ok: true, target: { kind, server: CARRIER } }
@@ -39,9 +43,10 @@ export function parseProbeTarget(text: unknown): ParsedTarget {
     const m = /^\[([^\]]+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest)
     if (!m) return fail('expected tcp:ADDRESS:PORT, IPv6 in brackets')
     const bracketed = rest.startsWith('[')
-    const host = canonicalIp(m[1])
+    const name = m[1] as string
+    const host = canonicalIp(name) ?? (HOSTNAME.test(name) ? name : undefined)
     const port = Number(m[2])
-    if (host === undefined || bracketed !== (ipv6Bytes(m[1]) !== undefined)) return fail(`"${m[1]}" is not an IP address`)
+    if (host === undefined || bracketed !== (ipv6Bytes(name) !== undefined)) return fail(`"${name}" is not an IP address or host name`)
     if (port < 1 || port > 65535) return fail(`port ${m[2]} is not 1..65535`)
     return { ok: true, target: { kind, host, port } }
   }

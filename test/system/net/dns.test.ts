@@ -10,6 +10,9 @@ import { FileDns } from '../../../src/net/dns/file.ts'
 import { pickDns } from '../../../src/net/dns/pick.ts'
 import { ResolvedDns } from '../../../src/net/dns/resolved.ts'
 import { planDnsServers } from '../../../src/net/plan-dns.ts'
+import { Rtnl } from '../../../src/net/rtnl.ts'
+import { DEFAULT_NETWORK_SETTINGS } from '../../../src/net/types.ts'
+import { WanLink } from '../../../src/net/wan.ts'
 import { SEED } from '../../support/carrier.ts'
 import { installOpenresolv, privateBus, startResolved } from '../../support/resolvers.ts'
 import { ip, ipJson } from '../../support/sys.ts'
@@ -24,6 +27,9 @@ const link = { ifindex: wwan0?.ifindex ?? 0, ifname: 'wwan0' }
 // from the config and fills the IPv4 gap.
 const dns: DnsSettings = { servers: planDnsServers(SEED, ['9.9.9.9']).servers, domains: ['lted.test'], defaultRoute: true }
 const EXPECTED = ['2a01:598:7ff:0:10:74:210:210', '2a01:598:7ff:0:10:74:210:211', '9.9.9.9']
+const globalAddrs = async (): Promise<string[]> =>
+  (await ipJson<{ addr_info: Array<{ local: string; scope: string }> }>('address', 'show', 'dev', 'wwan0'))
+    .flatMap((l) => l.addr_info).filter((a) => a.scope === 'global').map((a) => a.local)
 
 const backends: DnsBackend[] = []
 t.teardown(() => { for (const b of backends) b.close() })
@@ -56,6 +62,24 @@ t.test('systemd-resolved gets the modem\'s and the configured servers; revert ta
   t.equal((await resolved.resolvectl('dns', 'wwan0')).trim(), `Link ${link.ifindex} (wwan0):`, 'no servers after revert')
   t.equal((await resolved.resolvectl('domain', 'wwan0')).trim(), `Link ${link.ifindex} (wwan0):`, 'no domains after revert')
 
+  // The whole link: addresses, routes and DNS applied and taken back together.
+  const port = new Rtnl()
+  t.teardown(() => port.close())
+  const life = new AbortController()
+  t.teardown(() => life.abort())
+  const wan = new WanLink({ ifname: 'wwan0', settings: { ...DEFAULT_NETWORK_SETTINGS, dnsServers: ['9.9.9.9'] }, port, dns: backend, runDir })
+  t.match(await wan.start({ signal: life.signal }), { net: { ok: true }, dns: { ok: true } })
+  const applied = await wan.apply(SEED, { signal })
+  t.match(applied, { net: { ok: true }, dns: { ok: true } })
+  t.equal((await resolved.resolvectl('dns', 'wwan0')).trim(), `Link ${link.ifindex} (wwan0): ${EXPECTED.join(' ')}`, 'WanLink: DNS applied')
+  t.same(wan.binding, { ifname: 'wwan0', ipv4: SEED.ipv4!.address, ipv6: SEED.ipv6!.address, carrierDns: SEED.ipv6!.dns },
+    'probes leave from the applied addresses; dns:carrier is the modem\'s servers')
+  t.equal((await globalAddrs()).length, 2)
+  t.match(await wan.teardown({ signal }), { net: { ok: true }, dns: { ok: true } })
+  t.equal((await resolved.resolvectl('dns', 'wwan0')).trim(), `Link ${link.ifindex} (wwan0):`, 'WanLink: DNS taken back')
+  t.same(await globalAddrs(), [], 'WanLink: addresses taken back')
+  t.same(wan.binding, { ifname: 'wwan0', carrierDns: [] })
+
   await resolved.stop()
   const gone = await backend.apply(link, dns, { signal })
   t.match(gone, { ok: false, error: { code: 'unavailable' } }, 'resolved gone: a typed result')
@@ -82,6 +106,24 @@ t.test('file mode writes the servers and hands them to resolvconf; revert takes 
   t.same(await backend.revert(link, { signal }), { ok: true, value: undefined })
   await t.rejects(readFile(path), 'the file is gone')
   t.notMatch(await readFile(rc.resolvConf, 'utf8'), /nameserver/, 'openresolv dropped them')
+
+  // A run that crashed with DNS applied: the next start takes it back.
+  const port = new Rtnl()
+  t.teardown(() => port.close())
+  const crashed = new AbortController()
+  const settings = { ...DEFAULT_NETWORK_SETTINGS, dnsServers: ['9.9.9.9'] }
+  const first = new WanLink({ ifname: 'wwan0', settings, port, dns: backend, runDir })
+  await first.start({ signal: crashed.signal })
+  t.match(await first.apply(SEED, { signal: crashed.signal }), { dns: { ok: true } })
+  crashed.abort()
+  t.match(await readFile(path, 'utf8'), /nameserver 9\.9\.9\.9/, 'left behind')
+  const life = new AbortController()
+  t.teardown(() => life.abort())
+  const second = new WanLink({ ifname: 'wwan0', settings, port, dns: backend, runDir })
+  t.match(await second.start({ signal: life.signal }), { net: { ok: true }, dns: { ok: true } })
+  await t.rejects(readFile(path), 'the next start removed the file')
+  t.notMatch(await rc.list(), /wwan0\.lted/, 'and the resolvconf record')
+  t.same(await globalAddrs(), [], 'and the addresses')
 })
 
 t.test('file mode without resolvconf, and a failing resolvconf', async (t) => {

@@ -4,7 +4,7 @@
 
 import '../../support/namespace.ts'
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { LinkKeeper } from '../../../src/net/keeper.ts'
@@ -14,7 +14,7 @@ import { type ProbeTarget, parseProbeTarget } from '../../../src/net/probe/targe
 import { Rtnl } from '../../../src/net/rtnl.ts'
 import { DEFAULT_NETWORK_SETTINGS } from '../../../src/net/types.ts'
 import { FAR4, FAR6, SEED, type Teardown, makeCarrier } from '../../support/carrier.ts'
-import { nextEvent } from '../../support/sys.ts'
+import { nextEvent, run } from '../../support/sys.ts'
 
 const life = new AbortController()
 t.teardown(() => life.abort())
@@ -37,6 +37,16 @@ await new Promise<void>((resolve, reject) => {
   farEnd.once('exit', (code) => reject(new Error(`far end exited ${code}`)))
 })
 
+// A host name for the TCP probe, resolved by the system's resolver from a
+// hosts file seen only in this test's mount namespace; names not in it go to
+// a resolver on lo that is not there, so they fail at once.
+await writeFile(`${runDir}/hosts`, `${await readFile('/etc/hosts', 'utf8')}\n${FAR4} far.lted.test\n`)
+await writeFile(`${runDir}/resolv.conf`, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n')
+for (const f of ['hosts', 'resolv.conf']) {
+  await run('mount', ['--bind', `${runDir}/${f}`, `/etc/${f}`])
+  t.teardown(() => run('umount', [`/etc/${f}`]))
+}
+
 const binding: ProbeBinding = { ifname: 'wwan0', ipv4: SEED.ipv4!.address, ipv6: SEED.ipv6!.address, carrierDns: [FAR6] }
 const target = (text: string): ProbeTarget => {
   const p = parseProbeTarget(text)
@@ -45,7 +55,7 @@ const target = (text: string): ProbeTarget => {
 }
 
 t.test('each kind of probe is answered through the link', async (t) => {
-  for (const text of [`icmp:${FAR4}`, `icmp:${FAR6}`, `dns:${FAR4}`, `dns:[${FAR6}]`, 'dns:carrier', `tcp:${FAR4}:7`, `tcp:[${FAR6}]:7`]) {
+  for (const text of [`icmp:${FAR4}`, `icmp:${FAR6}`, `dns:${FAR4}`, `dns:[${FAR6}]`, 'dns:carrier', `tcp:${FAR4}:7`, `tcp:[${FAR6}]:7`, 'tcp:far.lted.test:7']) {
     const r = await probeOnce(target(text), binding, { signal, timeoutMs: 2000 })
     t.ok(r.ok, `${text}${r.ok ? '' : `: ${r.reason}`}`)
   }
@@ -57,6 +67,8 @@ t.test('failed probes say why', async (t) => {
     return r.ok ? 'answered' : r.reason
   }
   t.match(await fail(`tcp:${FAR4}:8`), /ECONNREFUSED/, 'nothing listens on port 8')
+  t.match(await fail('tcp:nowhere.invalid:7'), /cannot resolve nowhere\.invalid/)
+  t.match(await fail('tcp:far.lted.test:7', { ifname: 'wwan0', ipv6: SEED.ipv6!.address, carrierDns: [] }), /no address of a configured family/)
   const { ipv4: _, ...v6only } = binding
   t.match(await fail(`dns:${FAR4}`, v6only), /no local IPv4 address/)
   t.match(await fail('dns:carrier', { ...v6only, carrierDns: ['192.0.2.53'] }), /no DNS server/)

@@ -69,12 +69,12 @@ const cases: Case[] = [
     desired: SEED, observed: { ...CONVERGED, routes: [boot(R4), lted(R6)] }, owned: OWNED, ops: [],
   },
   {
-    name: 'teardown: lted\'s addresses and routes, nothing foreign, the link left as is',
+    name: 'teardown: lted\'s routes, then its addresses, nothing foreign, the link left as is',
     desired: NOTHING_DESIRED,
     observed: { ...CONVERGED, addresses: [...CONVERGED.addresses, seen(FOREIGN_A)], routes: [...CONVERGED.routes, boot(FOREIGN_R)] },
     owned: OWNED,
-    ops: ['delete address 10.153.121.2/29', 'delete address 2a01:598::1234/64',
-      'delete route default dev metric 700 table 254', 'delete route default via 2a01:598::1 metric 700 table 254'],
+    ops: ['delete route default dev metric 700 table 254', 'delete route default via 2a01:598::1 metric 700 table 254',
+      'delete address 10.153.121.2/29', 'delete address 2a01:598::1234/64'],
   },
   {
     name: 'a sweep without a record removes lted\'s routes only',

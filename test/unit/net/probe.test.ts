@@ -9,13 +9,14 @@ import { parseProbeTarget, parseProbeTargets } from '../../../src/net/probe/targ
 
 t.test('targets', async (t) => {
   const ok: Array<[string, unknown]> = [
-    ['icmp:9.9.9.9', { kind: 'icmp', host: '9.9.9.9' }],
-    ['icmp:2620:FE::FE', { kind: 'icmp', host: '2620:fe::fe' }],
+    ['icmp:9.9.9.9', { kind: 'icmp', address: '9.9.9.9' }],
+    ['icmp:2620:FE::FE', { kind: 'icmp', address: '2620:fe::fe' }],
     ['dns:carrier', { kind: 'dns', server: 'carrier' }],
     ['dns:2a01:598:7ff:0:10:74:210:210', { kind: 'dns', server: '2a01:598:7ff:0:10:74:210:210' }],
     ['dns:[2001:db8::53]', { kind: 'dns', server: '2001:db8::53' }],
     ['tcp:1.2.3.4:443', { kind: 'tcp', host: '1.2.3.4', port: 443 }],
     ['tcp:[2001:db8::1]:80', { kind: 'tcp', host: '2001:db8::1', port: 80 }],
+    ['tcp:example.net:443', { kind: 'tcp', host: 'example.net', port: 443 }],
   ]
   for (const [text, target] of ok) t.same(parseProbeTarget(text), { ok: true, target }, text)
   const bad: Array<[unknown, RegExp]> = [
@@ -23,7 +24,8 @@ t.test('targets', async (t) => {
     ['icmp:dns.quad9.net', /not an IP address/],
     ['dns:1.2.3', /not an IP address or "carrier"/],
     ['tcp:2001:db8::1:80', /IPv6 in brackets/],
-    ['tcp:[1.2.3.4]:80', /not an IP address/],
+    ['tcp:[1.2.3.4]:80', /not an IP address or host name/],
+    ['tcp:-bad-.example:80', /not an IP address or host name/],
     ['tcp:1.2.3.4:0', /port 0 is not 1..65535/],
     ['tcp:1.2.3.4:70000', /not 1..65535/],
     ['http:1.2.3.4', /unknown kind "http"/],
@@ -74,7 +76,7 @@ t.test('health: unhealthy after N failed rounds, healthy at the first answer', a
   const reports: HealthReport[] = []
   const life = new AbortController()
   watchHealth({
-    targets: [{ kind: 'icmp', host: '9.9.9.9' }], intervalMs: 1000, failures: 3, probe, timers,
+    targets: [{ kind: 'icmp', address: '9.9.9.9' }], intervalMs: 1000, failures: 3, probe, timers,
     binding: () => ({ ifname: 'wwan0', carrierDns: [] }),
     onChange: (r) => { reports.push(r) },
   }, { signal: life.signal })
@@ -95,7 +97,7 @@ t.test('health: any answering target passes the round; a throwing probe is a fai
   const life = new AbortController()
   t.teardown(() => life.abort())
   watchHealth({
-    targets: [{ kind: 'icmp', host: '9.9.9.9' }, { kind: 'tcp', host: '1.2.3.4', port: 443 }],
+    targets: [{ kind: 'icmp', address: '9.9.9.9' }, { kind: 'tcp', host: '1.2.3.4', port: 443 }],
     intervalMs: 10, failures: 1, timers,
     probe: async (target) => {
       if (target.kind === 'tcp') throw new Error('boom')
