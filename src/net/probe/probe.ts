@@ -5,7 +5,8 @@
 //
 // Binding to the modem: ICMP goes through iputils `ping -I <ifname>`, which
 // binds to the device (SO_BINDTODEVICE) — Node has no raw sockets, so ICMP
-// cannot be sent from Node itself. Node cannot bind a socket to a device
+// cannot be sent from Node itself (under the unit ping has no CAP_NET_RAW
+// and uses an unprivileged ICMP socket; see systemd/lted.service). Node cannot bind a socket to a device
 // either, so the DNS and TCP probes bind to the interface's address; the
 // kernel then routes them by destination, through the modem while lted's
 // default route is the preferred one (or a source rule sends that address
