@@ -16,7 +16,7 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { IpConfig } from '../../src/net/types.ts'
-import { ip, ipJson, run, uniqueName } from './sys.ts'
+import { bindMount, ip, ipJson, run, uniqueName } from './sys.ts'
 
 export interface Teardown { teardown(fn: () => unknown): void }
 
@@ -75,9 +75,6 @@ export async function installRtProtos(t: Teardown): Promise<void> {
   const dir = await mkdtemp('/run/lted-iproute2-')
   await cp('/etc/iproute2', dir, { recursive: true })
   await cp(join(import.meta.dirname, '..', '..', 'etc', 'iproute2', 'rt_protos.d', 'lted.conf'), join(dir, 'rt_protos.d', 'lted.conf'))
-  await run('mount', ['--bind', dir, '/etc/iproute2'])
-  t.teardown(async () => {
-    await run('umount', ['/etc/iproute2'])
-    await rm(dir, { recursive: true, force: true })
-  })
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await bindMount(t, dir, '/etc/iproute2')
 }

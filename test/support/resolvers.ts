@@ -15,7 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Teardown } from './carrier.ts'
-import { run, succeeds, waitFor } from './sys.ts'
+import { bindMount, run, succeeds, waitFor } from './sys.ts'
 
 const DEB_DIR = process.env.LTED_DEB_DIR ?? join(import.meta.dirname, '..', '..', '.cache', 'debs')
 
@@ -87,8 +87,7 @@ export async function ensureUser(t: Teardown, name: string): Promise<void> {
   const uid = 64_000 + Math.floor(Math.random() * 1000)
   for (const [file, line] of [['passwd', `${name}:x:${uid}:${uid}:lted test:/:/usr/sbin/nologin`], ['group', `${name}:x:${uid}:`]] as const) {
     await writeFile(join(dir, file), `${(await readFile(`/etc/${file}`, 'utf8')).trimEnd()}\n${line}\n`)
-    await run('mount', ['--bind', join(dir, file), `/etc/${file}`])
-    t.teardown(() => run('umount', [`/etc/${file}`]))
+    await bindMount(t, join(dir, file), `/etc/${file}`)
   }
 }
 

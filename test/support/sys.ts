@@ -33,6 +33,15 @@ export async function ipJson<T = Record<string, unknown>>(...args: string[]): Pr
   return out.trim() === '' ? [] : JSON.parse(out) as T[]
 }
 
+/** Bind-mounts `source` over `target` until the test ends. Only inside
+ *  namespace.ts's private mount namespace. -n: libmount would otherwise
+ *  record the mount in /run/mount/utab, a folder on the host's disk when
+ *  /run is not a tmpfs. */
+export async function bindMount(t: { teardown(fn: () => unknown): void }, source: string, target: string): Promise<void> {
+  await run('mount', ['-n', '--bind', source, target])
+  t.teardown(() => run('umount', ['-n', target]))
+}
+
 /** A name no other test run shares: the outer test process's pid (inside the
  *  pid namespace every test is pid 1) plus random bits. */
 export function uniqueName(prefix: string): string {

@@ -14,7 +14,7 @@ import { type ProbeTarget, parseProbeTarget } from '../../../src/net/probe/targe
 import { Rtnl } from '../../../src/net/rtnl.ts'
 import { DEFAULT_NETWORK_SETTINGS } from '../../../src/net/types.ts'
 import { FAR4, FAR6, SEED, type Teardown, makeCarrier } from '../../support/carrier.ts'
-import { nextEvent, run } from '../../support/sys.ts'
+import { bindMount, nextEvent } from '../../support/sys.ts'
 
 const life = new AbortController()
 t.teardown(() => life.abort())
@@ -42,10 +42,7 @@ await new Promise<void>((resolve, reject) => {
 // a resolver on lo that is not there, so they fail at once.
 await writeFile(`${runDir}/hosts`, `${await readFile('/etc/hosts', 'utf8')}\n${FAR4} far.lted.test\n`)
 await writeFile(`${runDir}/resolv.conf`, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n')
-for (const f of ['hosts', 'resolv.conf']) {
-  await run('mount', ['--bind', `${runDir}/${f}`, `/etc/${f}`])
-  t.teardown(() => run('umount', [`/etc/${f}`]))
-}
+for (const f of ['hosts', 'resolv.conf']) await bindMount(t, `${runDir}/${f}`, `/etc/${f}`)
 
 const binding: ProbeBinding = { ifname: 'wwan0', ipv4: SEED.ipv4!.address, ipv6: SEED.ipv6!.address, carrierDns: [FAR6] }
 const target = (text: string): ProbeTarget => {
