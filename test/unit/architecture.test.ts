@@ -22,20 +22,31 @@ function imports(file: string): string[] {
 
 const PURE_FORBIDDEN_GLOBALS = /\b(setTimeout|setInterval|setImmediate|process\.|require\(|Date\.now)\b/
 
+/** Each file imports only our own files that `allowed` accepts (by path
+ *  below src/), no package or node:* module, and uses no timer or clock. */
+interface Asserts {
+  ok(v: boolean, m: string): void
+  fail(m: string): void
+  notMatch(s: string, r: RegExp, m: string): void
+}
+
+function assertPure(t: Asserts, list: readonly string[], allowed: (target: string) => boolean): void {
+  for (const f of list) {
+    const rel = relative(SRC, f)
+    for (const spec of imports(f)) {
+      if (!spec.startsWith('.')) { t.fail(`${rel} imports '${spec}'`); continue }
+      const target = relative(SRC, join(f, '..', spec))
+      t.ok(target.startsWith('util/') || allowed(target), `${rel} -> ${target}`)
+    }
+    t.notMatch(readFileSync(f, 'utf8'), PURE_FORBIDDEN_GLOBALS, `${rel} uses no timers, clock or process`)
+  }
+}
+
 for (const layer of ['protocol', 'util']) {
   t.test(`src/${layer} is pure`, async (t) => {
     const list = files(join(SRC, layer))
     t.ok(list.length > 0)
-    for (const f of list) {
-      const rel = relative(SRC, f)
-      for (const spec of imports(f)) {
-        if (!spec.startsWith('.')) { t.fail(`${rel} imports '${spec}'`); continue }
-        const target = relative(SRC, join(f, '..', spec))
-        const ok = target.startsWith('util/') || (layer === 'protocol' && target.startsWith('protocol/'))
-        t.ok(ok, `${rel} -> ${target}`)
-      }
-      t.notMatch(readFileSync(f, 'utf8'), PURE_FORBIDDEN_GLOBALS, `${rel} uses no timers, clock or process`)
-    }
+    assertPure(t, list, (target) => layer === 'protocol' && target.startsWith('protocol/'))
   })
 }
 
@@ -54,13 +65,5 @@ t.test('the network planner is pure', async (t) => {
   const planner = files(join(SRC, 'net')).filter((f) => /\/plan[^/]*\.ts$/.test(f))
   t.ok(planner.length >= 3, 'plan.ts, plan-diff.ts, plan-dns.ts')
   const allowed = new Set(['net/types.ts', ...planner.map((f) => relative(SRC, f))])
-  for (const f of [...planner, join(SRC, 'net', 'types.ts')]) {
-    const rel = relative(SRC, f)
-    for (const spec of imports(f)) {
-      if (!spec.startsWith('.')) { t.fail(`${rel} imports '${spec}'`); continue }
-      const target = relative(SRC, join(f, '..', spec))
-      t.ok(target.startsWith('util/') || allowed.has(target), `${rel} -> ${target}`)
-    }
-    t.notMatch(readFileSync(f, 'utf8'), PURE_FORBIDDEN_GLOBALS, `${rel} uses no timers, clock or process`)
-  }
+  assertPure(t, [...planner, join(SRC, 'net', 'types.ts')], (target) => allowed.has(target))
 })

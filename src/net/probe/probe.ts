@@ -109,36 +109,42 @@ function icmp(host: string, ifname: string, timeoutMs: number, signal: AbortSign
 }
 
 function dns(server: string, local: string, signal: AbortSignal): Promise<string | undefined> {
-  return new Promise((resolve) => {
+  return answered(signal, 'no DNS answer in time', (done) => {
     const id = randomInt(0x10000)
     const socket = createSocket(ipv4Bytes(server) ? 'udp4' : 'udp6')
-    let finished = false
-    const done = (reason: string | undefined): void => {
-      if (finished) return // an error and the timeout may both arrive
-      finished = true
-      signal.removeEventListener('abort', onAbort)
-      socket.close()
-      resolve(reason)
-    }
-    const onAbort = (): void => done('no DNS answer in time')
-    signal.addEventListener('abort', onAbort, { once: true })
     socket.on('error', (e) => done(e.message))
     socket.on('message', (msg) => { if (isAnswerTo(id, msg)) done(undefined) })
     socket.bind({ address: local, port: 0 }, () => socket.send(dnsQuery(id), DNS_PORT, server))
+    return () => socket.close()
   })
 }
 
 function tcp(host: string, port: number, local: string, signal: AbortSignal): Promise<string | undefined> {
-  return new Promise((resolve) => {
+  return answered(signal, 'no TCP connection in time', (done) => {
     const socket = connect({ host, port, localAddress: local })
-    const done = (reason: string | undefined): void => {
-      signal.removeEventListener('abort', onAbort)
-      socket.destroy()
-      resolve(reason)
-    }
-    const onAbort = (): void => done('no TCP connection in time')
-    signal.addEventListener('abort', onAbort, { once: true })
     socket.once('connect', () => done(undefined))
     socket.once('error', (e) => done(e.message))
+    return () => socket.destroy()
+  })
+}
+
+/** Runs an exchange until it reports (undefined: answered) or the signal
+ *  aborts; then frees its socket, once — an error and the timeout may both
+ *  arrive. */
+function answered(signal: AbortSignal, late: string,
+  start: (done: (reason: string | undefined) => void) => () => void): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let finished = false
+    let close = (): void => undefined
+    const done = (reason: string | undefined): void => {
+      if (finished) return
+      finished = true
+      signal.removeEventListener('abort', onAbort)
+      close()
+      resolve(reason)
+    }
+    const onAbort = (): void => done(late)
+    signal.addEventListener('abort', onAbort, { once: true })
+    close = start(done)
   })
 }
