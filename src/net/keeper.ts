@@ -84,8 +84,9 @@ export class LinkKeeper {
     this.#link = found.value
     this.#owned = new OwnedAddresses(this.#o.runDir, this.#o.ifname, found.value.ifindex)
     await this.#owned.load({ signal })
+    const watching = this.#o.port.watch((e) => this.#onEvent(e), { signal })
+    if (!watching.ok) return { ok: false, results: [], issues: [], error: watching.error }
     this.#life = signal
-    this.#o.port.watch((e) => this.#onEvent(e), { signal })
     return this.#serial('sweep', [], signal)
   }
 

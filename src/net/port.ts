@@ -30,5 +30,5 @@ export interface RtnlPort {
    *  a vanished link (no-device) ends the run: nothing after it can succeed. */
   apply(ifindex: number, ops: readonly NetOp[], opts: Cancel): Promise<OpResult[]>
   /** Kernel notifications for every link until the signal aborts. */
-  watch(onEvent: (e: NetEvent) => void, opts: Cancel): void
+  watch(onEvent: (e: NetEvent) => void, opts: Cancel): Result<void>
 }

@@ -82,10 +82,15 @@ export class Rtnl implements RtnlPort {
     return results
   }
 
-  watch(onEvent: (e: NetEvent) => void, { signal }: Cancel): void {
-    if (signal.aborted) return
-    const mon = createRtNetlink()
-    for (const g of GROUPS) mon.addMembership(g)
+  watch(onEvent: (e: NetEvent) => void, { signal }: Cancel): Result<void> {
+    if (signal.aborted) return { ok: false, error: new NetError('aborted', 'watch links: aborted') }
+    let mon: RtNetlinkSocket
+    try {
+      mon = createRtNetlink()
+      for (const g of GROUPS) mon.addMembership(g)
+    } catch (e) {
+      return { ok: false, error: netErrorFrom(e, 'watch links') }
+    }
     // Sockets are unref'd by default (TOOLCHAIN.md §3); a watch keeps the
     // daemon alive until it is aborted.
     mon.socket.ref(true)
@@ -105,6 +110,7 @@ export class Rtnl implements RtnlPort {
     // ENOBUFS: the kernel dropped notifications because lted read too slowly.
     mon.socket.on('error', (err) => onEvent({ kind: 'resync', reason: err.message }))
     signal.addEventListener('abort', () => mon.socket.close(), { once: true })
+    return { ok: true, value: undefined }
   }
 
   async #write(ifindex: number, op: NetOp): Promise<void> {
