@@ -73,6 +73,15 @@ export class LinkKeeper {
 
   get link(): LinkState | undefined { return this.#link }
 
+  /** Resolves once no reconcile is queued or running (shutdown, tests). */
+  async settled(): Promise<void> {
+    let seen: Promise<unknown>
+    do {
+      seen = this.#queue
+      await seen
+    } while (seen !== this.#queue)
+  }
+
   /** What the last apply() planned (nothing before it and after teardown). */
   get desired(): Desired { return this.#desired }
 

@@ -104,6 +104,11 @@ t.test('link down is reported, not fought; link up is repaired', async (t) => {
   await ip('link', 'set', 'wwan0', 'down')
   await down
   t.pass('link-down reported')
+  // The kernel queued its notifications (the IPv6 address removed with the
+  // link) before `ip` exited; one turn of the loop reads them, then any
+  // repair they started has run.
+  await new Promise((r) => setImmediate(r))
+  await keeper.settled()
   const [link] = await ipJson<JAddr>('link', 'show', 'wwan0')
   t.notOk(link?.flags.includes('UP'), 'lted left the link down')
   const up = nextEvent(subscribe, (e) => (e.kind === 'reconciled' && e.cause === 'repair' ? e : undefined), { what: 'repair after up' })
