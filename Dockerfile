@@ -16,9 +16,10 @@ COPY test ./test
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-# mbim-proxy / qmi-proxy are how lted reaches a real /dev/cdc-wdm*.
+# mbim-proxy / qmi-proxy are how lted reaches a real /dev/cdc-wdm*; ping
+# sends the ICMP data-path probes.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libmbim-proxy libqmi-proxy iproute2 \
+ && apt-get install -y --no-install-recommends libmbim-proxy libqmi-proxy iproute2 iputils-ping \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /usr/lib/lted
 COPY --from=build /src/package.json ./

@@ -1,6 +1,8 @@
 // The dependency rules of DESIGN.md, checked on the sources: src/protocol
 // is pure (no node:* modules, no packages, nothing of ours but util), and
-// util is pure too. Later layers add their rules here.
+// util is pure too; src/net is a sibling adapter that never imports
+// src/protocol, and its planner (src/net/plan*.ts, with the types it speaks)
+// is pure. Later layers add their rules here.
 
 import { readFileSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -20,19 +22,48 @@ function imports(file: string): string[] {
 
 const PURE_FORBIDDEN_GLOBALS = /\b(setTimeout|setInterval|setImmediate|process\.|require\(|Date\.now)\b/
 
+/** Each file imports only our own files that `allowed` accepts (by path
+ *  below src/), no package or node:* module, and uses no timer or clock. */
+interface Asserts {
+  ok(v: boolean, m: string): void
+  fail(m: string): void
+  notMatch(s: string, r: RegExp, m: string): void
+}
+
+function assertPure(t: Asserts, list: readonly string[], allowed: (target: string) => boolean): void {
+  for (const f of list) {
+    const rel = relative(SRC, f)
+    for (const spec of imports(f)) {
+      if (!spec.startsWith('.')) { t.fail(`${rel} imports '${spec}'`); continue }
+      const target = relative(SRC, join(f, '..', spec))
+      t.ok(target.startsWith('util/') || allowed(target), `${rel} -> ${target}`)
+    }
+    t.notMatch(readFileSync(f, 'utf8'), PURE_FORBIDDEN_GLOBALS, `${rel} uses no timers, clock or process`)
+  }
+}
+
 for (const layer of ['protocol', 'util']) {
   t.test(`src/${layer} is pure`, async (t) => {
     const list = files(join(SRC, layer))
     t.ok(list.length > 0)
-    for (const f of list) {
-      const rel = relative(SRC, f)
-      for (const spec of imports(f)) {
-        if (!spec.startsWith('.')) { t.fail(`${rel} imports '${spec}'`); continue }
-        const target = relative(SRC, join(f, '..', spec))
-        const ok = target.startsWith('util/') || (layer === 'protocol' && target.startsWith('protocol/'))
-        t.ok(ok, `${rel} -> ${target}`)
-      }
-      t.notMatch(readFileSync(f, 'utf8'), PURE_FORBIDDEN_GLOBALS, `${rel} uses no timers, clock or process`)
-    }
+    assertPure(t, list, (target) => layer === 'protocol' && target.startsWith('protocol/'))
   })
 }
+
+t.test('src/net never imports src/protocol', async (t) => {
+  const list = files(join(SRC, 'net'))
+  t.ok(list.length > 0)
+  for (const f of list) {
+    for (const spec of imports(f)) {
+      const target = spec.startsWith('.') ? relative(SRC, join(f, '..', spec)) : spec
+      t.notOk(target.startsWith('protocol/'), `${relative(SRC, f)} -> ${target}`)
+    }
+  }
+})
+
+t.test('the network planner is pure', async (t) => {
+  const planner = files(join(SRC, 'net')).filter((f) => /\/plan[^/]*\.ts$/.test(f))
+  t.ok(planner.length >= 3, 'plan.ts, plan-diff.ts, plan-dns.ts')
+  const allowed = new Set(['net/types.ts', ...planner.map((f) => relative(SRC, f))])
+  assertPure(t, [...planner, join(SRC, 'net', 'types.ts')], (target) => allowed.has(target))
+})

@@ -1,0 +1,86 @@
+// The data-path health watch for the state machine: every `intervalMs` a
+// round probes all targets at once; a round passes when any target answers
+// (one dead target is not a dead link). `failures` failed rounds in a row
+// make the link unhealthy (DESIGN.md [health]: "consecutive failed probes =
+// link loss"); the first passing round after that makes it healthy again.
+// Only changes are reported. Runs until the signal aborts; the pending timer
+// is cleared then and probes in flight are aborted. Timers are injectable.
+
+import { type NetLog, SILENT } from '../log.ts'
+import type { Cancel } from '../port.ts'
+import { type ProbeBinding, type ProbeFn, type ProbeOutcome, probeOnce } from './probe.ts'
+import type { ProbeTarget } from './targets.ts'
+
+export type Health = 'healthy' | 'unhealthy'
+
+export interface HealthReport {
+  readonly health: Health
+  /** Failed rounds in a row (0 when healthy). */
+  readonly failures: number
+  /** The outcomes of the round that changed the health. */
+  readonly outcomes: readonly ProbeOutcome[]
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export interface HealthOptions {
+  readonly targets: readonly ProbeTarget[]
+  readonly intervalMs: number
+  /** Failed rounds in a row that make the link unhealthy (>= 1). */
+  readonly failures: number
+  /** Per probe; default: the interval, at most 5 s. */
+  readonly timeoutMs?: number
+  /** Read before each round: addresses change when the link is re-applied. */
+  readonly binding: () => ProbeBinding
+  readonly onChange: (report: HealthReport) => void
+  readonly probe?: ProbeFn
+  readonly timers?: Timers
+  readonly log?: NetLog
+}
+
+const GLOBAL_TIMERS: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+}
+
+export function watchHealth(options: HealthOptions, { signal }: Cancel): void {
+  const { targets, intervalMs, binding } = options
+  const threshold = Math.max(1, Math.floor(options.failures))
+  const timeoutMs = options.timeoutMs ?? Math.min(intervalMs, 5000)
+  const probe = options.probe ?? probeOnce
+  const timers = options.timers ?? GLOBAL_TIMERS
+  let health: Health | undefined
+  let failures = 0
+  let timer: unknown
+  const report = (r: HealthReport): void => {
+    try {
+      options.onChange(r)
+    } catch (e) {
+      // The listener's failure must not end the watch.
+      ;(options.log ?? SILENT).warn({ err: e instanceof Error ? e.message : String(e) }, 'health listener failed')
+    }
+  }
+
+  const round = async (): Promise<void> => {
+    timer = undefined
+    const b = binding()
+    const outcomes = await Promise.all(targets.map((target) => probe(target, b, { signal, timeoutMs })
+      .catch((e: unknown): ProbeOutcome => ({ ok: false, target, reason: e instanceof Error ? e.message : String(e) }))))
+    if (signal.aborted) return
+    if (outcomes.some((o) => o.ok)) {
+      failures = 0
+      if (health !== 'healthy') { health = 'healthy'; report({ health, failures, outcomes }) }
+    } else {
+      failures++
+      if (failures >= threshold && health !== 'unhealthy') { health = 'unhealthy'; report({ health, failures, outcomes }) }
+    }
+    timer = timers.setTimeout(() => void round(), intervalMs)
+  }
+
+  if (signal.aborted || targets.length === 0) return
+  signal.addEventListener('abort', () => { if (timer !== undefined) timers.clearTimeout(timer) }, { once: true })
+  void round()
+}

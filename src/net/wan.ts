@@ -1,0 +1,85 @@
+// The modem's link as the rest of lted sees it: addresses and routes (the
+// link keeper), DNS (a backend from dns/pick.ts) and where data-path probes
+// leave from, applied and torn down together. What the machine's
+// applyNetwork / disconnect / release actors call.
+
+import type { DnsBackend, DnsLink } from './dns/backend.ts'
+import type { Result } from './errors.ts'
+import { type ApplyReport, type KeeperEvent, LinkKeeper } from './keeper.ts'
+import type { NetLog } from './log.ts'
+import { planDnsServers } from './plan-dns.ts'
+import type { Cancel, RtnlPort } from './port.ts'
+import type { ProbeBinding } from './probe/probe.ts'
+import type { IpConfig, NetworkSettings } from './types.ts'
+
+export interface WanOptions {
+  readonly ifname: string
+  readonly settings: NetworkSettings
+  readonly port: RtnlPort
+  readonly dns: DnsBackend
+  readonly runDir: string
+  readonly log?: NetLog
+  readonly onEvent?: (e: KeeperEvent) => void
+}
+
+export interface WanReport {
+  readonly net: ApplyReport
+  /** Absent when DNS was not touched (the link could not be found). */
+  readonly dns?: Result<void>
+}
+
+export class WanLink {
+  readonly #o: WanOptions
+  readonly #keeper: LinkKeeper
+  #binding: ProbeBinding
+
+  constructor(options: WanOptions) {
+    this.#o = options
+    this.#keeper = new LinkKeeper(options)
+    this.#binding = { ifname: options.ifname, carrierDns: [] }
+  }
+
+  /** Where probes leave from: the addresses of the last apply(). */
+  get binding(): ProbeBinding { return this.#binding }
+
+  /** Finds the link, watches it until `signal` aborts, and clears what a
+   *  previous run left: addresses, routes and the link's DNS. */
+  async start(opts: Cancel): Promise<WanReport> {
+    const net = await this.#keeper.start(opts)
+    const link = this.#dnsLink()
+    return link ? { net, dns: await this.#o.dns.revert(link, opts) } : { net }
+  }
+
+  async apply(ip: IpConfig, opts: Cancel): Promise<WanReport> {
+    const net = await this.#keeper.apply(ip, opts)
+    const link = this.#dnsLink()
+    if (!link) return { net }
+    const dns = planDnsServers(ip, this.#o.settings.dnsServers)
+    for (const text of dns.rejected) this.#o.log?.warn({ dns: text }, 'DNS server is not an IP address; ignored')
+    const planned = (family: 4 | 6): string | undefined => this.#keeper.desired.addresses.find((a) => a.family === family)?.address
+    const ipv4 = planned(4)
+    const ipv6 = planned(6)
+    this.#binding = {
+      ifname: this.#o.ifname,
+      ...(ipv4 === undefined ? {} : { ipv4 }),
+      ...(ipv6 === undefined ? {} : { ipv6 }),
+      carrierDns: planDnsServers(ip, []).servers.map((s) => s.address),
+    }
+    const settings = { servers: dns.servers, domains: this.#o.settings.domains ?? [], defaultRoute: this.#o.settings.defaultRoute }
+    return { net, dns: await this.#o.dns.apply(link, settings, opts) }
+  }
+
+  /** Takes back the link's DNS, then lted's addresses and routes. */
+  async teardown(opts: Cancel): Promise<WanReport> {
+    const link = this.#dnsLink()
+    const dns = link ? await this.#o.dns.revert(link, opts) : undefined
+    this.#binding = { ifname: this.#o.ifname, carrierDns: [] }
+    const net = await this.#keeper.teardown(opts)
+    return dns ? { net, dns } : { net }
+  }
+
+  #dnsLink(): DnsLink | undefined {
+    const link = this.#keeper.link
+    return link && { ifindex: link.ifindex, ifname: link.ifname }
+  }
+}

@@ -1,0 +1,112 @@
+// Probe targets, the DNS probe's message, and the health watch's counting
+// with a scripted probe and manual timers.
+
+import t from 'tap'
+import { dnsQuery, isAnswerTo } from '../../../src/net/probe/dns-message.ts'
+import { type HealthReport, type Timers, watchHealth } from '../../../src/net/probe/health.ts'
+import type { ProbeFn } from '../../../src/net/probe/probe.ts'
+import { parseProbeTarget, parseProbeTargets } from '../../../src/net/probe/targets.ts'
+
+t.test('targets', async (t) => {
+  const ok: Array<[string, unknown]> = [
+    ['icmp:9.9.9.9', { kind: 'icmp', address: '9.9.9.9' }],
+    ['icmp:2620:FE::FE', { kind: 'icmp', address: '2620:fe::fe' }],
+    ['dns:carrier', { kind: 'dns', server: 'carrier' }],
+    ['dns:2a01:598:7ff:0:10:74:210:210', { kind: 'dns', server: '2a01:598:7ff:0:10:74:210:210' }],
+    ['dns:[2001:db8::53]', { kind: 'dns', server: '2001:db8::53' }],
+    ['tcp:1.2.3.4:443', { kind: 'tcp', host: '1.2.3.4', port: 443 }],
+    ['tcp:[2001:db8::1]:80', { kind: 'tcp', host: '2001:db8::1', port: 80 }],
+    ['tcp:example.net:443', { kind: 'tcp', host: 'example.net', port: 443 }],
+  ]
+  for (const [text, target] of ok) t.same(parseProbeTarget(text), { ok: true, target }, text)
+  const bad: Array<[unknown, RegExp]> = [
+    ['9.9.9.9', /expected icmp:ADDRESS/],
+    ['icmp:dns.quad9.net', /not an IP address/],
+    ['dns:1.2.3', /not an IP address or "carrier"/],
+    ['tcp:2001:db8::1:80', /IPv6 in brackets/],
+    ['tcp:[1.2.3.4]:80', /not an IP address or host name/],
+    ['tcp:-bad-.example:80', /not an IP address or host name/],
+    ['tcp:1.2.3.4:0', /port 0 is not 1..65535/],
+    ['tcp:1.2.3.4:70000', /not 1..65535/],
+    ['http:1.2.3.4', /unknown kind "http"/],
+    [42, /is not a string/],
+  ]
+  for (const [text, error] of bad) t.match(parseProbeTarget(text), { ok: false, error }, String(text))
+  t.same(parseProbeTargets(['icmp:9.9.9.9', 'nope']).targets.length, 1)
+  t.same(parseProbeTargets(['icmp:9.9.9.9', 'nope']).errors.length, 1)
+})
+
+t.test('the DNS probe message', async (t) => {
+  const q = dnsQuery(0xbeef)
+  t.same([...q], [0xbe, 0xef, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1], '. IN NS, recursion desired')
+  const answer = Uint8Array.from(q)
+  answer[2] = 0x81 // QR + RD
+  answer[3] = 0x83 // RA, NXDOMAIN: still an answer from the far end
+  t.ok(isAnswerTo(0xbeef, answer))
+  t.notOk(isAnswerTo(0xbeef, q), 'our own query (QR clear) is no answer')
+  t.notOk(isAnswerTo(0xbeee, answer), 'another id')
+  t.notOk(isAnswerTo(0xbeef, answer.subarray(0, 11)), 'too short')
+})
+
+/** Timers the test advances by hand. */
+function manualTimers(): Timers & { pending(): number; fire(): void } {
+  const queue = new Map<number, () => void>()
+  let next = 0
+  return {
+    setTimeout: (fn) => { queue.set(++next, fn); return next },
+    clearTimeout: (h) => { queue.delete(h as number) },
+    pending: () => queue.size,
+    fire: () => {
+      const [id, fn] = [...queue][0] ?? []
+      if (id === undefined || fn === undefined) throw new Error('no timer pending')
+      queue.delete(id)
+      fn()
+    },
+  }
+}
+
+t.test('health: unhealthy after N failed rounds, healthy at the first answer', async (t) => {
+  const answers: boolean[] = [true, false, false, true, false, false, false, false, true]
+  let calls = 0
+  const probe: ProbeFn = async (target) => {
+    const ok = answers[calls++] ?? true
+    return ok ? { ok, target, ms: 1 } : { ok, target, reason: 'scripted' }
+  }
+  const timers = manualTimers()
+  const reports: HealthReport[] = []
+  const life = new AbortController()
+  watchHealth({
+    targets: [{ kind: 'icmp', address: '9.9.9.9' }], intervalMs: 1000, failures: 3, probe, timers,
+    binding: () => ({ ifname: 'wwan0', carrierDns: [] }),
+    onChange: (r) => { reports.push(r) },
+  }, { signal: life.signal })
+  const settle = () => new Promise((r) => setImmediate(r))
+  for (let i = 1; i < answers.length; i++) { await settle(); timers.fire() }
+  await settle()
+  t.same(reports.map((r) => [r.health, r.failures]), [['healthy', 0], ['unhealthy', 3], ['healthy', 0]],
+    'two failures are not enough; the third is; one answer recovers')
+  t.equal(calls, answers.length)
+  t.equal(timers.pending(), 1, 'the next round is scheduled')
+  life.abort()
+  t.equal(timers.pending(), 0, 'abort clears the timer')
+})
+
+t.test('health: any answering target passes the round; a throwing probe is a failure', async (t) => {
+  const timers = manualTimers()
+  const reports: HealthReport[] = []
+  const life = new AbortController()
+  t.teardown(() => life.abort())
+  watchHealth({
+    targets: [{ kind: 'icmp', address: '9.9.9.9' }, { kind: 'tcp', host: '1.2.3.4', port: 443 }],
+    intervalMs: 10, failures: 1, timers,
+    probe: async (target) => {
+      if (target.kind === 'tcp') throw new Error('boom')
+      return { ok: true, target, ms: 1 }
+    },
+    binding: () => ({ ifname: 'wwan0', carrierDns: [] }),
+    onChange: (r) => { reports.push(r); throw new Error('a listener bug') },
+  }, { signal: life.signal })
+  await new Promise((r) => setImmediate(r))
+  t.match(reports, [{ health: 'healthy', outcomes: [{ ok: true }, { ok: false, reason: 'boom' }] }])
+  t.equal(timers.pending(), 1, 'the listener\'s exception did not end the watch')
+})
