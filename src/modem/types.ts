@@ -50,20 +50,11 @@ export interface BearerSettings {
   readonly ipType: IpType
 }
 
-export interface IpFamilyConfig {
-  readonly address: string
-  readonly prefixLength: number
-  /** Absent when the modem gave none (the seed's IPv4): route on-link. */
-  readonly gateway?: string
-  readonly dns: readonly string[]
-  readonly mtu?: number
-}
-
-/** What the network granted for the data session. */
-export interface IpConfig {
-  readonly ipv4?: IpFamilyConfig
-  readonly ipv6?: IpFamilyConfig
-}
+/** What the network granted for the data session: the network layer's
+ *  type, which documents each field (one definition for both layers; a
+ *  type-only import, so modem/ gains no dependency on net/ code). */
+export type { IpConfig, IpFamilyConfig } from '../net/types.ts'
+import type { IpConfig } from '../net/types.ts'
 
 export interface SignalQuality {
   /** 0..100, or undefined when unknown. */
