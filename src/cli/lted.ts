@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { checkConfigCommand } from './check-config.ts'
 import { DecodeInputError, decodeHexText } from './decode.ts'
+import { RunUsageError, runCommand } from './run.ts'
 import { UsageError, simCommand } from './sim.ts'
 import { VERSION } from './version.ts'
 
@@ -20,6 +21,10 @@ Commands:
         each other. PINs, PUKs, user names and passwords are hidden
         unless --show-secrets is given. Exit status 1 if the bytes do not
         decode.
+  run [--config FILE] [--log-level L] [--state-dir DIR] [--run-dir DIR]
+        Run the daemon: bring every configured modem online and keep it
+        there. SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config.
+        Exit status 2 for an invalid config ('lted run --help').
   check-config [--json] [FILE]
         Validate the configuration (default /etc/lted/lted.conf or
         $LTED_CONFIG) and print the effective settings, secrets hidden.
@@ -85,6 +90,12 @@ function main(argv: string[]): void {
         if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) fail(`decode: ${e.message}`, 2)
         throw e
       }
+      return
+    case 'run':
+      runCommand(rest).then((code) => process.exit(code), (e: unknown) => {
+        if (e instanceof RunUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) fail(`run: ${e.message}`, 2)
+        fail(`run: ${e instanceof Error ? e.stack ?? e.message : String(e)}`)
+      })
       return
     case 'check-config':
       process.exitCode = checkConfigCommand(rest)

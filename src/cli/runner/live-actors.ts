@@ -1,0 +1,141 @@
+// The machine's actor slots, bound to real adapters for one modem: the
+// transport/session/backend stack, the network layer (WanLink), the health
+// probes and the PIN store. The composition root (runner.ts) owns the
+// objects; these functions only use them.
+
+import { type EventObject, fromCallback, fromPromise } from 'xstate'
+import type { ModemConfig } from '../../config/index.ts'
+import type { Logger } from '../../log.ts'
+import type { OpenOutput } from '../../machine/actors.ts'
+import type { DeviceRef, MachineEvent } from '../../machine/events.ts'
+import { PinRejectedError } from '../../modem/errors.ts'
+import { fccProcedure } from '../../modem/fcc-unlock.ts'
+import type { IpConfig, Modem, ModemEvent, RadioState, SimStatus } from '../../modem/types.ts'
+import { watchHealth } from '../../net/probe/health.ts'
+import type { WanLink } from '../../net/wan.ts'
+import type { PinStore } from './pin-store.ts'
+
+/** What the actors reach through: the runner's current objects. */
+export interface LiveContext {
+  readonly log: Logger
+  config(): ModemConfig
+  /** Opens the device's stack and returns the modem (kept by the runner). */
+  openModem(device: DeviceRef, signal: AbortSignal): Promise<Modem>
+  modem(): Modem
+  wan(): WanLink
+  /** Closes the modem and tears the link down (best effort). */
+  release(): Promise<void>
+  readonly pins: PinStore
+  /** Link events from the network layer while connected. */
+  onLinkEvent(fn: (reason: string) => void): () => void
+}
+
+const opts = (signal: AbortSignal): { signal: AbortSignal } => ({ signal })
+
+function modemEventToMachine(e: ModemEvent): MachineEvent | undefined {
+  switch (e.type) {
+    case 'sim': return { type: 'SIM_CHANGED', sim: e.sim }
+    case 'registration': return { type: 'REGISTRATION', registration: e.registration }
+    case 'session-deactivated': return { type: 'SESSION_DEACTIVATED', reason: e.cause ? `3GPP cause ${e.cause}` : 'deactivated by the network' }
+    case 'ip-changed': return undefined // re-read on reconnect; a live change is followed by a CONNECT indication
+    case 'signal': return { type: 'SIGNAL', signal: e.signal }
+    case 'gone': return { type: 'DEVICE_REMOVED', reason: e.detail }
+    case 'radio':
+    case 'packet-service':
+    case 'wedged':
+      return undefined
+  }
+}
+
+export function liveActors(c: LiveContext) {
+  let lastIccid = ''
+  const pinRejected = (iccid: string): boolean => {
+    const pin = c.config().sim.pin
+    return pin !== undefined && c.pins.isRejected(iccid, pin.reveal())
+  }
+  return {
+    openModem: fromPromise<OpenOutput, { device: DeviceRef }>(async ({ input, signal }) => {
+      const modem = await c.openModem(input.device, signal)
+      const info = await modem.info(opts(signal))
+      const sim = await modem.simStatus(opts(signal))
+      lastIccid = sim.kind === 'ready' || sim.kind === 'pin-required' || sim.kind === 'puk-required' ? sim.iccid : ''
+      return {
+        info, sim,
+        fccUnlockable: info.qmiOverMbim && fccProcedure(input.device.vidpid, info.model) !== undefined,
+        pinRejected: lastIccid !== '' && pinRejected(lastIccid),
+      }
+    }),
+    sendPin: fromPromise<SimStatus, { device: DeviceRef; pin: string | null }>(async ({ input, signal }) => {
+      const configured = c.config().sim.pin
+      const pin = input.pin ?? configured?.reveal()
+      if (pin === undefined) throw new Error('no PIN configured')
+      try {
+        return await c.modem().sendPin(pin, opts(signal))
+      } catch (e) {
+        // Remember a refused configured PIN before anything else can happen.
+        if (e instanceof PinRejectedError && input.pin === null && lastIccid) c.pins.markRejected(lastIccid, pin)
+        throw e
+      }
+    }),
+    sendPuk: fromPromise<SimStatus, { device: DeviceRef; puk: string; pin: string }>(({ input, signal }) =>
+      c.modem().sendPuk(input.puk, input.pin, opts(signal))),
+    radioOn: fromPromise<RadioState, { device: DeviceRef }>(({ signal }) => c.modem().setRadio(true, opts(signal))),
+    fccUnlock: fromPromise<RadioState, { device: DeviceRef }>(async ({ signal }) => {
+      await c.modem().fccUnlock(opts(signal))
+      return c.modem().setRadio(true, opts(signal))
+    }),
+    watchRegistration: fromCallback<EventObject, { device: DeviceRef }, MachineEvent>(({ sendBack }) => {
+      const ac = new AbortController()
+      const modem = c.modem()
+      const off = modem.onEvent((e) => { if (e.type === 'registration') sendBack({ type: 'REGISTRATION', registration: e.registration }) })
+      void (async () => {
+        try {
+          const now = await modem.registration(opts(ac.signal))
+          sendBack({ type: 'REGISTRATION', registration: now })
+          if (now.state !== 'home' && now.state !== 'roaming') {
+            sendBack({ type: 'REGISTRATION', registration: await modem.register(opts(ac.signal)) })
+          }
+        } catch (e) {
+          if (!ac.signal.aborted) c.log.warn({ err: String(e) }, 'registration request failed; waiting for indications')
+        }
+      })()
+      return () => { ac.abort(); off() }
+    }),
+    connect: fromPromise<IpConfig, { device: DeviceRef; apn: string; user: string; auth: ModemConfig['bearer']['auth']; ipType: ModemConfig['bearer']['ipType'] }>(
+      async ({ input, signal }) => {
+        const password = c.config().bearer.password?.reveal() ?? ''
+        return c.modem().connect({ apn: input.apn, user: input.user, password, auth: input.auth, ipType: input.ipType }, opts(signal))
+      }),
+    applyNetwork: fromPromise<void, { device: DeviceRef; ip: IpConfig }>(async ({ input, signal }) => {
+      const report = await c.wan().apply(input.ip, opts(signal))
+      if (!report.net.ok) throw report.net.error ?? new Error(`addresses and routes not applied: ${report.net.issues.map((i) => i.message).join('; ')}`)
+      if (report.dns && !report.dns.ok) c.log.warn({ err: report.dns.error.message }, 'DNS not applied; the link works without it')
+    }),
+    watchConnection: fromCallback<EventObject, { device: DeviceRef; ip: IpConfig }, MachineEvent>(({ sendBack }) => {
+      const ac = new AbortController()
+      const off = c.onLinkEvent((reason) => sendBack({ type: 'LINK_LOST', reason }))
+      const health = c.config().health
+      if (health.probes.length > 0) {
+        watchHealth({
+          targets: health.probes, // the config's Probe is the network layer's ProbeTarget
+          intervalMs: health.intervalMs,
+          failures: health.failures,
+          binding: () => c.wan().binding,
+          onChange: (r) => { if (r.health === 'unhealthy') sendBack({ type: 'LINK_LOST', reason: `${r.failures} probe round(s) failed` }) },
+        }, { signal: ac.signal })
+      }
+      return () => { ac.abort(); off() }
+    }),
+    disconnect: fromPromise<void, { device: DeviceRef }>(async ({ signal }) => {
+      await c.modem().disconnect(opts(signal)).catch((e: unknown) => c.log.warn({ err: String(e) }, 'disconnect failed'))
+      await c.wan().teardown(opts(signal))
+    }),
+    watchModem: fromCallback<EventObject, { device: DeviceRef }, MachineEvent>(({ sendBack }) => {
+      return c.modem().onEvent((e) => {
+        const m = modemEventToMachine(e)
+        if (m) sendBack(m)
+      })
+    }),
+    release: fromPromise<void, { device: DeviceRef }>(() => c.release()),
+  }
+}

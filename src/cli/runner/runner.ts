@@ -1,0 +1,221 @@
+// One modem, composed: its machine, the device it is bound to, the stack
+// opened on that device (transport -> MBIM session -> backend), its link
+// (WanLink), its health probes and the PIN store. The only place where the
+// concrete adapters meet (DESIGN.md), together with run.ts.
+
+import { existsSync } from 'node:fs'
+import { type Actor, createActor } from 'xstate'
+import type { ModemConfig } from '../../config/index.ts'
+import type { Logger } from '../../log.ts'
+import { connectionMachine } from '../../machine/connection.machine.ts'
+import type { DeviceRef, MachineEvent, MachineSettings } from '../../machine/events.ts'
+import { type PublicView, publicView } from '../../machine/public-state.ts'
+import { ModemError } from '../../modem/errors.ts'
+import { openMbimModem } from '../../modem/mbim-backend.ts'
+import type { Modem } from '../../modem/types.ts'
+import type { DnsBackend } from '../../net/dns/backend.ts'
+import type { RtnlPort } from '../../net/port.ts'
+import { WanLink } from '../../net/wan.ts'
+import { takeMbimFrame } from '../../protocol/mbim/stream.ts'
+import { MbimSession } from '../../session/mbim-session.ts'
+import { openMbimProxy } from '../../transport/mbim-proxy.ts'
+import { openPty } from '../../transport/pty.ts'
+import { resolveDevice } from './device.ts'
+import { liveActors } from './live-actors.ts'
+import type { PinStore } from './pin-store.ts'
+
+/** How often the configured device is looked for while absent, and how long
+ *  a failed open waits before the next try (doubling, capped). */
+const POLL_MS = 500
+const REOPEN_MIN_MS = 1000
+const REOPEN_MAX_MS = 30_000
+
+export interface RunnerDeps {
+  readonly log: Logger
+  readonly rtnl: RtnlPort
+  readonly dns: DnsBackend
+  readonly pins: PinStore
+  /** /run/lted: the record of applied addresses, the resolv.conf file. */
+  readonly runDir: string
+  readonly sysRoot?: string
+}
+
+export function machineSettings(cfg: ModemConfig): MachineSettings {
+  return {
+    hasPin: cfg.sim.pin !== undefined,
+    minRetries: cfg.sim.minRetries,
+    allowRoaming: cfg.bearer.allowRoaming,
+    apn: cfg.bearer.apn,
+    user: cfg.bearer.user,
+    auth: cfg.bearer.auth,
+    ipType: cfg.bearer.ipType,
+    registerTimeoutMs: 180_000,
+    connectTimeoutMs: 120_000,
+  }
+}
+
+export class ModemRunner {
+  readonly name: string
+  private cfg: ModemConfig
+  private readonly deps: RunnerDeps
+  private readonly log: Logger
+  private readonly actor: Actor<typeof connectionMachine>
+  private current: { device: DeviceRef; modem: Modem | undefined; wan: WanLink; life: AbortController } | undefined
+  private readonly linkListeners = new Set<(reason: string) => void>()
+  private poll: NodeJS.Timeout | undefined
+  private nextOpenAt = 0
+  private reopenDelay = REOPEN_MIN_MS
+  private lastView: PublicView | undefined
+  private readonly viewListeners = new Set<(v: PublicView, prev: PublicView | undefined) => void>()
+
+  constructor(cfg: ModemConfig, deps: RunnerDeps) {
+    this.name = cfg.name
+    this.cfg = cfg
+    this.deps = deps
+    this.log = deps.log.child({ component: 'modem', modem: cfg.name })
+    const machine = connectionMachine.provide({
+      actors: liveActors({
+        log: this.log,
+        config: () => this.cfg,
+        openModem: (device, signal) => this.openStack(device, signal),
+        modem: () => {
+          const m = this.current?.modem
+          if (!m) throw new ModemError('gone', 'the modem is not open')
+          return m
+        },
+        wan: () => {
+          if (!this.current) throw new ModemError('gone', 'no link')
+          return this.current.wan
+        },
+        release: () => this.releaseStack(),
+        pins: deps.pins,
+        onLinkEvent: (fn) => { this.linkListeners.add(fn); return () => this.linkListeners.delete(fn) },
+      }),
+    })
+    this.actor = createActor(machine, { input: { settings: machineSettings(cfg) } })
+    this.actor.subscribe((s) => {
+      const v = publicView(s)
+      const prev = this.lastView
+      if (prev && prev.detail === v.detail && prev.reason === v.reason) return
+      this.lastView = v
+      if (!prev || prev.state !== v.state) {
+        this.log.info({ from: prev?.state ?? null, to: v.state, detail: v.detail, reason: v.reason }, `${prev?.state ?? 'start'} -> ${v.state}: ${v.reason}`)
+      } else {
+        this.log.debug({ state: v.state, detail: v.detail, reason: v.reason }, v.reason)
+      }
+      if (v.state === 'no-device' && prev && prev.state !== 'no-device') this.scheduleReopen()
+      if (v.state === 'connected') this.reopenDelay = REOPEN_MIN_MS
+      for (const fn of this.viewListeners) fn(v, prev)
+    })
+  }
+
+  get view(): PublicView {
+    return publicView(this.actor.getSnapshot())
+  }
+
+  get context(): ReturnType<Actor<typeof connectionMachine>['getSnapshot']>['context'] {
+    return this.actor.getSnapshot().context
+  }
+
+  onView(fn: (v: PublicView, prev: PublicView | undefined) => void): () => void {
+    this.viewListeners.add(fn)
+    return () => this.viewListeners.delete(fn)
+  }
+
+  send(e: MachineEvent): void {
+    this.actor.send(e)
+  }
+
+  start(): void {
+    this.actor.start()
+    this.tick()
+  }
+
+  /** Config reload: new settings; the PIN record is looked up again for the
+   *  (possibly new) PIN so a refused PIN stays refused. */
+  reload(cfg: ModemConfig): void {
+    this.cfg = cfg
+    const sim = this.context.sim
+    const iccid = sim && 'iccid' in sim ? sim.iccid : ''
+    const pin = cfg.sim.pin
+    this.actor.send({ type: 'RELOAD', settings: machineSettings(cfg), pinRejected: !!pin && !!iccid && this.deps.pins.isRejected(iccid, pin.reveal()) })
+  }
+
+  /** Looks for the device while there is none; reports its disappearance. */
+  private tick(): void {
+    this.poll = setTimeout(() => this.tick(), POLL_MS)
+    const state = this.view.state
+    if (state === 'no-device') {
+      if (Date.now() < this.nextOpenAt) return
+      const r = resolveDevice(this.cfg, this.deps.sysRoot === undefined ? {} : { sysRoot: this.deps.sysRoot })
+      if (!r.ok) {
+        if (this.context.reason !== r.reason) this.actor.send({ type: 'DEVICE_REMOVED', reason: r.reason })
+        return
+      }
+      this.actor.send({ type: 'DEVICE_ADDED', device: r.device })
+      return
+    }
+    const dev = this.current?.device
+    if (dev && !existsSync(dev.path)) this.actor.send({ type: 'DEVICE_REMOVED', reason: `${dev.path} disappeared` })
+  }
+
+  private scheduleReopen(): void {
+    this.nextOpenAt = Date.now() + this.reopenDelay
+    this.reopenDelay = Math.min(REOPEN_MAX_MS, this.reopenDelay * 2)
+  }
+
+  private async openStack(device: DeviceRef, signal: AbortSignal): Promise<Modem> {
+    await this.releaseStack()
+    // The machine hands back the object resolveDevice made (a ResolvedDevice).
+    const dev = device as DeviceRef & { transport?: string; protocol?: string }
+    if (dev.protocol === 'qmi') throw new ModemError('not-supported', `${device.path} is in QMI mode; this version of lted speaks MBIM only`)
+    const log = this.log.child({ dev: device.path })
+    const life = new AbortController()
+    const wan = new WanLink({
+      ifname: device.iface, settings: this.cfg.network, port: this.deps.rtnl, dns: this.deps.dns, runDir: this.deps.runDir,
+      log: this.deps.log.child({ component: 'net', modem: this.name, iface: device.iface }),
+      onEvent: (e) => {
+        if (e.kind === 'link-down' || e.kind === 'carrier-lost' || e.kind === 'link-removed') {
+          for (const fn of this.linkListeners) fn(e.kind === 'link-removed' ? `${device.iface} removed` : `${device.iface}: ${e.kind}`)
+        }
+      },
+    })
+    this.current = { device, modem: undefined, wan, life }
+    const started = await wan.start({ signal: life.signal })
+    if (!started.net.ok) log.warn({ err: started.net.error?.message }, `${device.iface} not usable yet`)
+    const transport = dev.transport === 'mbim-proxy'
+      ? await openMbimProxy(device.path, { log, signal })
+      : openPty(device.path, takeMbimFrame, log)
+    const session = new MbimSession(transport, { log })
+    try {
+      const modem = await openMbimModem(session, device.path, log, { signal })
+      this.current.modem = modem
+      return modem
+    } catch (e) {
+      await session.dispose()
+      throw e
+    }
+  }
+
+  private async releaseStack(): Promise<void> {
+    const cur = this.current
+    if (!cur) return
+    this.current = undefined
+    const signal = AbortSignal.timeout(3000)
+    await cur.wan.teardown({ signal }).catch((e: unknown) => this.log.warn({ err: String(e) }, 'teardown failed'))
+    cur.life.abort()
+    await cur.modem?.close().catch(() => undefined)
+  }
+
+  /** Stop: disconnect if connected, remove what was applied, close. */
+  async stop(): Promise<void> {
+    clearTimeout(this.poll)
+    const cur = this.current
+    const signal = AbortSignal.timeout(3000)
+    if (cur?.modem && this.view.state === 'connected') {
+      await cur.modem.disconnect({ signal }).catch((e: unknown) => this.log.warn({ err: String(e) }, 'disconnect on stop failed'))
+    }
+    this.actor.stop()
+    await this.releaseStack()
+  }
+}
