@@ -59,6 +59,8 @@ export const actorSlots = {
   /** Forwards unsolicited modem events (SIM, registration, session,
    *  device gone) for as long as the device is open. */
   watchModem: fromCallback<EventObject, { device: DeviceRef }, Back>(missingCallback('watchModem')),
+  /** Resets the modem; its disappearance then arrives as DEVICE_REMOVED. */
+  resetModem: fromPromise<void, { device: DeviceRef }>(missing('resetModem')),
   /** Releases a device that went away (net and DNS cleanup, session close). */
   release: fromPromise<void, { device: DeviceRef }>(missing('release')),
 }

@@ -128,6 +128,13 @@ export const connectionMachine = setup({
     RELOAD: {
       actions: assign(({ event }) => ({ settings: event.settings, pinRejected: event.pinRejected })),
     },
+    RESET: {
+      guard: ({ context }) => context.device !== undefined,
+      actions: [
+        spawnChild('resetModem', { input: ({ context }) => ({ device: context.device as DeviceRef }) }),
+        { type: 'because', params: { reason: 'resetting the modem at the user\'s request; waiting for it to come back' } },
+      ],
+    },
     SIGNAL: {},
   },
   states: {
@@ -360,7 +367,9 @@ export const connectionMachine = setup({
           always: [{ guard: 'userDisconnected', target: 'idle' }, { target: 'connecting' }],
         },
         connecting: {
-          entry: assign(({ context }) => ({ reason: `connecting to ${context.settings.apn || 'the default APN'}` })),
+          entry: assign(({ context }) => ({
+            reason: `connecting to ${context.settings.apn || 'the default APN'}${context.lastError ? ` (after: ${context.lastError})` : ''}`,
+          })),
           invoke: {
             src: 'connect',
             input: ({ context }) => ({
@@ -409,7 +418,7 @@ export const connectionMachine = setup({
     },
 
     'connected': {
-      entry: assign(({ context }) => ({ failures: 0, rejected: false, reason: `connected to ${context.settings.apn || 'the default APN'}` })),
+      entry: assign(({ context }) => ({ failures: 0, rejected: false, lastError: '', reason: `connected to ${context.settings.apn || 'the default APN'}` })),
       invoke: {
         src: 'watchConnection',
         input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),

@@ -25,6 +25,8 @@ export type MachineEvent =
   | { readonly type: 'LINK_LOST'; readonly reason: string }
   | { readonly type: 'CONNECT' }
   | { readonly type: 'DISCONNECT' }
+  /** The user asks for a modem reset (the device leaves and comes back). */
+  | { readonly type: 'RESET' }
   | { readonly type: 'SEND_PIN'; readonly pin: string }
   | { readonly type: 'SEND_PUK'; readonly puk: string; readonly pin: string }
   /** New settings; `pinRejected` is the root's record for the (possibly

@@ -12,7 +12,7 @@ import { ContextTypes } from '../protocol/mbim/services/basic-connect-enums.ts'
 import { QmiService } from '../protocol/mbim/services/qmi.ts'
 import { MbimStatusError } from '../protocol/mbim/status.ts'
 import { QmiProtocolError } from '../protocol/qmi/errors.ts'
-import { DMS, DmsSetFccAuthentication } from '../protocol/qmi/services/dms.ts'
+import { DMS, DmsSetFccAuthentication, DmsSetOperatingMode } from '../protocol/qmi/services/dms.ts'
 import { SessionTimeoutError } from '../session/errors.ts'
 import type { MbimSession } from '../session/mbim-session.ts'
 import { QmiClients } from '../session/qmi-clients.ts'
@@ -46,16 +46,9 @@ export async function openMbimModem(session: MbimSession, device: string, log: L
   return new MbimModem(session, device, log)
 }
 
-/** Maps session failures that are not protocol answers to domain errors. */
-async function domain<T>(what: string, p: Promise<T>): Promise<T> {
-  try {
-    return await p
-  } catch (e) {
-    if (e instanceof SessionTimeoutError) throw new ModemError('timeout', `${what}: no answer from the modem in ${e.timeoutMs} ms`, { cause: e })
-    if (e instanceof TransportClosedError) throw new ModemError('gone', `${what}: ${e.message}`, { cause: e })
-    throw e
-  }
-}
+/** Requests in a row without an answer after which the modem counts as
+ *  wedged (libmbim keeps the same count; the recovery ladder acts on it). */
+export const WEDGED_AFTER_TIMEOUTS = 3
 
 export class MbimModem implements Modem {
   readonly device: string
@@ -70,12 +63,27 @@ export class MbimModem implements Modem {
     this.qmi = new QmiClients(new QmiOverMbimLink(session, log), log)
   }
 
+  /** Maps session failures that are not protocol answers to domain errors. */
+  private async domain<T>(what: string, p: Promise<T>): Promise<T> {
+    try {
+      return await p
+    } catch (e) {
+      if (e instanceof SessionTimeoutError) {
+        const n = this.session.consecutiveTimeouts
+        if (n >= WEDGED_AFTER_TIMEOUTS) throw new ModemError('wedged', `${what}: ${n} requests in a row got no answer: the modem is wedged`, { cause: e })
+        throw new ModemError('timeout', `${what}: no answer from the modem in ${e.timeoutMs} ms`, { cause: e })
+      }
+      if (e instanceof TransportClosedError) throw new ModemError('gone', `${what}: ${e.message}`, { cause: e })
+      throw e
+    }
+  }
+
   private opts(o: Opts, timeoutMs?: number): { signal?: AbortSignal; timeoutMs?: number } {
     return { ...(o.signal ? { signal: o.signal } : {}), ...(timeoutMs ? { timeoutMs } : {}) }
   }
 
   async info(o: Opts = {}): Promise<ModemInfo> {
-    const caps = await domain('device caps', this.session.query(DeviceCaps, {}, this.opts(o)))
+    const caps = await this.domain('device caps', this.session.query(DeviceCaps, {}, this.opts(o)))
     let qmiOverMbim = false
     try {
       const services = await this.session.query(DeviceServices, {}, this.opts(o))
@@ -91,7 +99,7 @@ export class MbimModem implements Modem {
   }
 
   async simStatus(o: Opts = {}): Promise<SimStatus> {
-    const r = await domain('subscriber ready status', this.session.query(SubscriberReadyStatus, {}, this.opts(o)))
+    const r = await this.domain('subscriber ready status', this.session.query(SubscriberReadyStatus, {}, this.opts(o)))
     switch (r.readyState) {
       case 'initialized': return { kind: 'ready', iccid: r.simIccid, imsi: r.subscriberId }
       case 'not-initialized': return { kind: 'initializing' }
@@ -103,7 +111,7 @@ export class MbimModem implements Modem {
 
   /** Which PIN the locked SIM wants and how many attempts are left. */
   private async lockState(iccid: string, o: Opts): Promise<SimStatus> {
-    const p = await domain('PIN state', this.session.query(Pin, {}, this.opts(o)))
+    const p = await this.domain('PIN state', this.session.query(Pin, {}, this.opts(o)))
     const left = p.remainingAttempts
     if (p.pinType === 'puk1') return { kind: 'puk-required', attemptsLeft: left, iccid }
     if (p.pinType === 'pin1' && p.pinState === 'locked') return { kind: 'pin-required', attemptsLeft: left, iccid }
@@ -122,7 +130,7 @@ export class MbimModem implements Modem {
     try {
       // The reply's PIN type is not the answer: the seed's EM7455 says
       // "pin2 locked" after a correct PIN1. Readiness is read afterwards.
-      await domain('PIN', this.session.set(Pin, value, this.opts(o)))
+      await this.domain('PIN', this.session.set(Pin, value, this.opts(o)))
     } catch (e) {
       if (!(e instanceof MbimStatusError)) throw e
       const after = await this.simStatus(o)
@@ -134,7 +142,7 @@ export class MbimModem implements Modem {
   }
 
   async radio(o: Opts = {}): Promise<RadioState> {
-    const r = await domain('radio state', this.session.query(RadioStateCmd, {}, this.opts(o)))
+    const r = await this.domain('radio state', this.session.query(RadioStateCmd, {}, this.opts(o)))
     return { hw: r.hwRadioState === 'on', sw: r.swRadioState === 'on' }
   }
 
@@ -144,7 +152,7 @@ export class MbimModem implements Modem {
   async setRadio(on: boolean, o: Opts = {}): Promise<RadioState> {
     let r: RadioState
     try {
-      const res = await domain('radio set', this.session.set(RadioStateCmd, { radioState: on ? 'on' : 'off' }, this.opts(o, RADIO_TIMEOUT_MS)))
+      const res = await this.domain('radio set', this.session.set(RadioStateCmd, { radioState: on ? 'on' : 'off' }, this.opts(o, RADIO_TIMEOUT_MS)))
       r = { hw: res.hwRadioState === 'on', sw: res.swRadioState === 'on' }
     } catch (e) {
       if (!(e instanceof MbimStatusError) || !on) throw e
@@ -159,7 +167,7 @@ export class MbimModem implements Modem {
 
   async fccUnlock(o: Opts = {}): Promise<void> {
     try {
-      await domain('FCC unlock', this.qmi.with(DMS, (dms) => dms.request(DmsSetFccAuthentication, {}, this.opts(o)), this.opts(o)))
+      await this.domain('FCC unlock', this.qmi.with(DMS, (dms) => dms.request(DmsSetFccAuthentication, {}, this.opts(o)), this.opts(o)))
     } catch (e) {
       if (e instanceof QmiProtocolError || e instanceof MbimStatusError) {
         throw new ModemError('fcc-locked', `DMS Set FCC Authentication refused: ${e.message}`, { cause: e })
@@ -169,12 +177,12 @@ export class MbimModem implements Modem {
   }
 
   async registration(o: Opts = {}): Promise<Registration> {
-    return registrationFromMbim(await domain('registration', this.session.query(RegisterStateCmd, {}, this.opts(o))))
+    return registrationFromMbim(await this.domain('registration', this.session.query(RegisterStateCmd, {}, this.opts(o))))
   }
 
   async register(o: Opts = {}): Promise<Registration> {
     try {
-      return registrationFromMbim(await domain('register', this.session.set(RegisterStateCmd,
+      return registrationFromMbim(await this.domain('register', this.session.set(RegisterStateCmd,
         { providerId: '', registerAction: 'automatic', dataClass: [] }, this.opts(o, REGISTER_TIMEOUT_MS))))
     } catch (e) {
       if (e instanceof MbimStatusError && e.status === 'radio-power-off') throw new ModemError('radio-off', 'register: the radio is off', { cause: e })
@@ -185,7 +193,7 @@ export class MbimModem implements Modem {
 
   async attach(o: Opts = {}): Promise<void> {
     try {
-      await domain('attach', this.session.set(PacketService, { packetServiceAction: 'attach' }, this.opts(o, REGISTER_TIMEOUT_MS)))
+      await this.domain('attach', this.session.set(PacketService, { packetServiceAction: 'attach' }, this.opts(o, REGISTER_TIMEOUT_MS)))
     } catch (e) {
       if (!(e instanceof MbimStatusError)) throw e
       throw connectError(e.status, 'none')
@@ -196,7 +204,7 @@ export class MbimModem implements Modem {
     await this.attach(o)
     let state
     try {
-      state = await domain('connect', this.session.set(Connect, {
+      state = await this.domain('connect', this.session.set(Connect, {
         sessionId: 0, activationCommand: 'activate', accessString: b.apn, userName: b.user, password: b.password,
         compression: 'none', authProtocol: b.auth, ipType: b.ipType, contextType: ContextTypes.internet,
       }, this.opts(o, CONNECT_TIMEOUT_MS)))
@@ -210,7 +218,7 @@ export class MbimModem implements Modem {
 
   async disconnect(o: Opts = {}): Promise<void> {
     try {
-      await domain('disconnect', this.session.set(Connect, {
+      await this.domain('disconnect', this.session.set(Connect, {
         sessionId: 0, activationCommand: 'deactivate', accessString: '', userName: '', password: '',
         compression: 'none', authProtocol: 'none', ipType: 'default', contextType: ContextTypes.internet,
       }, this.opts(o, DISCONNECT_TIMEOUT_MS)))
@@ -226,16 +234,26 @@ export class MbimModem implements Modem {
       sessionId: 0, ipv4ConfigurationAvailable: [], ipv6ConfigurationAvailable: [], ipv4Address: [], ipv6Address: [],
       ipv4Gateway: null, ipv6Gateway: null, ipv4DnsServer: [], ipv6DnsServer: [], ipv4Mtu: 0, ipv6Mtu: 0,
     }
-    return ipConfigFromMbim(await domain('IP configuration', this.session.query(IpConfiguration, empty, this.opts(o))))
+    return ipConfigFromMbim(await this.domain('IP configuration', this.session.query(IpConfiguration, empty, this.opts(o))))
   }
 
   async signal(o: Opts = {}): Promise<SignalQuality> {
-    return signalFromMbim(await domain('signal', this.session.query(SignalState, {}, this.opts(o))))
+    return signalFromMbim(await this.domain('signal', this.session.query(SignalState, {}, this.opts(o))))
   }
 
   async statistics(o: Opts = {}): Promise<PacketStats> {
-    const s = await domain('statistics', this.session.query(PacketStatistics, {}, this.opts(o)))
+    const s = await this.domain('statistics', this.session.query(PacketStatistics, {}, this.opts(o)))
     return { rxBytes: s.inOctets, txBytes: s.outOctets }
+  }
+
+  /** Offline, then reset, through QMI DMS over MBIM: the order qmicli asks
+   *  for after a composition change (PROTOCOL.md 5.5). The device leaves the
+   *  bus; its disappearance is reported as the session closing. */
+  async reset(o: Opts = {}): Promise<void> {
+    await this.domain('reset', this.qmi.with(DMS, async (dms) => {
+      await dms.request(DmsSetOperatingMode, { mode: 'offline' }, this.opts(o))
+      await dms.request(DmsSetOperatingMode, { mode: 'reset' }, this.opts(o))
+    }, this.opts(o)))
   }
 
   onEvent(fn: (e: ModemEvent) => void): () => void {

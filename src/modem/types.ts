@@ -108,6 +108,8 @@ export interface Modem {
   ipConfig(o?: Opts): Promise<IpConfig>
   signal(o?: Opts): Promise<SignalQuality>
   statistics(o?: Opts): Promise<PacketStats>
+  /** Resets the modem (it leaves the bus and comes back fresh). */
+  reset(o?: Opts): Promise<void>
   /** Subscribes to unsolicited events; returns the unsubscribe function. */
   onEvent(fn: (e: ModemEvent) => void): () => void
   /** Closes the control session and releases the device. */

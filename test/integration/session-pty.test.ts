@@ -56,3 +56,34 @@ t.test('unplug: the session reports the hang-up', async (t) => {
   t.equal(await closed, 'hangup')
   await t.rejects(s.query(RadioState, {}), TransportClosedError)
 })
+
+t.test('backend: reset makes the device leave and come back; a mute modem is reported wedged', async (t) => {
+  const { openMbimModem } = await import('../../src/modem/mbim-backend.ts')
+  const { existsSync } = await import('node:fs')
+  const { waitFor } = await import('../support/wait.ts')
+  const sim = await startSim(t, { scenario: 'ready' })
+  const s = new MbimSession(openPty(sim.link, takeMbimFrame, log), { log, requestTimeoutMs: 200 })
+  t.teardown(() => s.dispose())
+  const modem = await openMbimModem(s, sim.link, log)
+  await sim.command('mute')
+  await t.rejects(modem.radio(), { code: 'timeout' })
+  await t.rejects(modem.radio(), { code: 'timeout' })
+  await t.rejects(modem.radio(), { code: 'wedged' }, 'the third timeout in a row: wedged')
+  await sim.command('unmute')
+  const gone = new Promise<string>((resolve) => modem.onEvent((e) => { if (e.type === 'gone') resolve(e.detail) }))
+  await modem.reset()
+  t.match(await gone, /hangup/, 'the device left after the reset')
+  const s2 = await waitFor(async () => {
+    if (!existsSync(sim.link)) return undefined
+    const next = new MbimSession(openPty(sim.link, takeMbimFrame, log), { log })
+    try {
+      await next.open({ timeoutMs: 1000 })
+      return next
+    } catch {
+      await next.dispose()
+      return undefined
+    }
+  }, { what: 'the device to come back after the reset', timeoutMs: 10_000 })
+  t.teardown(() => s2.dispose())
+  t.ok(s2.isOpen, 'a fresh session opens on the device that came back')
+})

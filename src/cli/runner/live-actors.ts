@@ -137,5 +137,12 @@ export function liveActors(c: LiveContext) {
       })
     }),
     release: fromPromise<void, { device: DeviceRef }>(() => c.release()),
+    resetModem: fromPromise<void, { device: DeviceRef }>(async ({ signal }) => {
+      try {
+        await c.modem().reset(opts(signal))
+      } catch (e) {
+        c.log.warn({ err: String(e) }, 'reset failed')
+      }
+    }),
   }
 }

@@ -42,3 +42,24 @@ t.test('a malformed config: file, line and key; exit status 2', async (t) => {
   t.equal(missing.status, 1, 'an unreadable file: exit status 1')
   t.match(missing.stderr, /nope\.conf/)
 })
+
+t.test('SIGHUP: applies what changed, refuses an invalid file and keeps running', async (t) => {
+  const { waitFor } = await import('../../support/wait.ts')
+  const sim = await startSim(t, { scenario: 'ready' })
+  const base = `[modem]\ndevice = "${sim.link}"\ninterface = "wwan9"\nproxy = false\n[bearer]\napn = "internet.telekom"\n`
+  const lted = startDaemon(t, base)
+  await lted.reach('registered')
+  const file = join(lted.dir, 'lted.conf')
+  const count = (re: RegExp): number => lted.log().split('\n').filter((l) => re.test(l)).length
+  lted.child.kill('SIGHUP')
+  await waitFor(() => count(/reload: nothing changed/) === 1, { what: 'an unchanged reload' })
+  writeFileSync(file, base.replace('internet.telekom', 'internet.v6.telekom'))
+  lted.child.kill('SIGHUP')
+  await waitFor(() => count(/"section":"bearer".*reload applied/) === 1, { what: 'the bearer change applied' })
+  writeFileSync(file, `${base}[health]\ninterval = "forever"\n`)
+  lted.child.kill('SIGHUP')
+  await waitFor(() => count(/reload refused: the configuration is invalid/) === 1, { what: 'the invalid reload refused' })
+  t.pass('each reload handled')
+  t.equal(lted.child.exitCode, null, 'still running')
+  t.equal((await lted.stop()).code, 0)
+})

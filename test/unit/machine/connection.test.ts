@@ -264,3 +264,53 @@ t.test('policies', async (t) => {
   t.equal(backoffDelay(1, false, () => 0), BACKOFF.baseMs * (1 - BACKOFF.jitter), 'jitter low end')
   t.equal(backoffDelay(1, false, () => 1), BACKOFF.baseMs * (1 + BACKOFF.jitter), 'jitter high end')
 })
+
+t.test('link-loss signals in every state are handled (and only acted on when connected)', async (t) => {
+  const stops = {
+    'no-device': null,
+    'pin-locked': seedWorld({ afterPin: { kind: 'initializing' } }),
+    'radio-off': seedWorld({ radio: 'hw-off' }),
+    'fcc-lock': seedWorld({ fccUnlockWorks: false }),
+    'searching': seedWorld({ radio: 'ok', registration: null }),
+    'registered': seedWorld({ radio: 'ok', connect: [new ModemError('failure', 'x')] }),
+    'failed': seedWorld({ sim: { kind: 'missing' } }),
+  } as const
+  for (const [state, world] of Object.entries(stops)) {
+    const h = run(world ?? seedWorld())
+    if (world) {
+      h.send({ type: 'DEVICE_ADDED', device: DEVICE })
+      await h.reach(state as never)
+      await h.settle()
+    }
+    const before = h.view().detail
+    h.send({ type: 'LINK_LOST', reason: 'probe' })
+    h.send({ type: 'SESSION_DEACTIVATED', reason: 'network' })
+    await h.settle()
+    t.equal(h.view().detail, before, `${state}: a link-loss signal outside connected changes nothing`)
+  }
+  const h = run(seedWorld({ radio: 'ok' }))
+  h.send({ type: 'DEVICE_ADDED', device: DEVICE })
+  await h.reach('connected')
+  h.send({ type: 'LINK_LOST', reason: 'carrier lost' })
+  await h.reach('registered')
+  await h.reach('connected')
+  t.ok(h.reasons.some((r) => /connecting to internet\.telekom \(after: carrier lost\)/.test(r)), 'the reconnect says why')
+  t.equal(h.actor.getSnapshot().context.lastError, '', 'cleared once connected again')
+})
+
+t.test('user reset: the modem is reset and followed through its disappearance', async (t) => {
+  const h = run(seedWorld({ radio: 'ok' }))
+  h.send({ type: 'RESET' })
+  await h.settle()
+  t.notOk(h.calls.includes('resetModem'), 'nothing to reset without a device')
+  h.send({ type: 'DEVICE_ADDED', device: DEVICE })
+  await h.reach('connected')
+  h.send({ type: 'RESET' })
+  await h.settle()
+  t.ok(h.calls.includes('resetModem'))
+  t.match(h.view().reason, /resetting the modem/)
+  h.send({ type: 'DEVICE_REMOVED', reason: 'USB disconnect' })
+  await h.reach('no-device')
+  h.send({ type: 'DEVICE_ADDED', device: DEVICE })
+  await h.reach('connected')
+})

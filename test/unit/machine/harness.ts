@@ -61,6 +61,8 @@ export interface Harness {
   readonly world: World
   /** Public states in order, without repeats. */
   readonly states: PublicState[]
+  /** Every distinct reason shown, in order. */
+  readonly reasons: string[]
   readonly calls: string[]
   /** Send events back as the watchers would. */
   readonly back: { modem?: ((e: MachineEvent) => void) | undefined; registration?: ((e: MachineEvent) => void) | undefined; link?: ((e: MachineEvent) => void) | undefined }
@@ -146,6 +148,7 @@ export function run(world: World, settings: Partial<MachineSettings> = {}): Harn
         return () => { calls.push('watchModem:stopped') }
       }),
       release: fromPromise(async () => { calls.push('release') }),
+      resetModem: fromPromise(async () => { calls.push('resetModem') }),
     },
     delays: {
       // Deterministic jitter for tests: the midpoint.
@@ -155,10 +158,12 @@ export function run(world: World, settings: Partial<MachineSettings> = {}): Harn
   const clock = new SimulatedClock()
   const actor = createActor(machine, { clock, input: { settings: full } })
   const states: PublicState[] = []
+  const reasons: string[] = []
   actor.subscribe({
     next: (s) => {
-      const v = publicView(s).state
-      if (states.at(-1) !== v) states.push(v)
+      const v = publicView(s)
+      if (states.at(-1) !== v.state) states.push(v.state)
+      if (reasons.at(-1) !== v.reason) reasons.push(v.reason)
     },
     error: (e) => { throw e },
   })
@@ -167,7 +172,7 @@ export function run(world: World, settings: Partial<MachineSettings> = {}): Harn
     for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r))
   }
   return {
-    actor, clock, world, states, calls, back,
+    actor, clock, world, states, reasons, calls, back,
     send: (e) => actor.send(e as AnyEventObject as MachineEvent),
     state: () => publicView(actor.getSnapshot()).state,
     view: () => publicView(actor.getSnapshot()),
