@@ -8,8 +8,8 @@ import { constants, openSync, closeSync } from 'node:fs'
 import tty from 'node:tty'
 import type { Logger } from '../log.ts'
 import type { Take } from '../protocol/framing.ts'
-import { Framer } from './framer.ts'
-import { type CloseReason, type FrameTransport, type TransportHandlers, TransportClosedError, TransportOpenError } from './types.ts'
+import { BaseTransport } from './base.ts'
+import { type FrameTransport, TransportOpenError } from './types.ts'
 
 export function openPty<F>(path: string, take: (b: Uint8Array) => Take<F>, log: Logger): FrameTransport<F> {
   // Two descriptors, one per stream: each tty handle closes its own fd, so
@@ -37,18 +37,13 @@ export function openPty<F>(path: string, take: (b: Uint8Array) => Take<F>, log: 
   return new PtyTransport(path, readFd, writeFd, take, log)
 }
 
-class PtyTransport<F> implements FrameTransport<F> {
-  readonly description: string
+class PtyTransport<F> extends BaseTransport<F> {
   private readonly reader: tty.ReadStream
   private readonly writer: tty.WriteStream
-  private readonly framer: Framer<F>
-  private handlers: TransportHandlers<F> | undefined
-  private closedWith: CloseReason | undefined
-  private readonly done: Promise<void>
+  protected readonly done: Promise<void>
 
   constructor(path: string, readFd: number, writeFd: number, take: (b: Uint8Array) => Take<F>, log: Logger) {
-    this.description = `pty ${path}`
-    this.framer = new Framer(take, log)
+    super(`pty ${path}`, take, log)
     this.reader = new tty.ReadStream(readFd)
     // Raw: no line discipline may touch MBIM bytes (0x0a, 0x11, 0x7f...).
     this.reader.setRawMode(true)
@@ -75,33 +70,17 @@ class PtyTransport<F> implements FrameTransport<F> {
     this.reader.pause()
   }
 
-  get isClosed(): boolean {
-    return this.closedWith !== undefined
-  }
-
-  start(handlers: TransportHandlers<F>): void {
-    this.handlers = handlers
-    this.reader.on('data', (chunk: Buffer) => {
-      this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), (f, raw) => handlers.frame(f, raw))
-    })
+  protected begin(): void {
+    this.reader.on('data', (chunk: Buffer) => this.received(chunk))
     this.reader.resume()
   }
 
-  send(bytes: Uint8Array): void {
-    if (this.closedWith) throw new TransportClosedError(this.closedWith)
+  protected write(bytes: Uint8Array): void {
     this.writer.write(bytes)
   }
 
-  close(): Promise<void> {
-    this.finish({ kind: 'closed' })
-    return this.done
-  }
-
-  private finish(reason: CloseReason): void {
-    if (this.closedWith) return
-    this.closedWith = reason
+  protected release(): void {
     this.writer.destroy()
     this.reader.destroy()
-    this.handlers?.closed(reason)
   }
 }

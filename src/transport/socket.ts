@@ -10,8 +10,8 @@ import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../log.ts'
 import type { Take } from '../protocol/framing.ts'
-import { Framer } from './framer.ts'
-import { type CloseReason, type FrameTransport, type TransportHandlers, TransportClosedError, TransportOpenError } from './types.ts'
+import { BaseTransport } from './base.ts'
+import { type FrameTransport, TransportOpenError } from './types.ts'
 
 const SPAWN_RETRIES = 10
 const SPAWN_RETRY_MS = 100
@@ -63,52 +63,31 @@ export async function connectProxy(name: string, opts: ConnectProxyOptions): Pro
 
 /** Frames over a connected socket. `start` may be called again to hand the
  *  stream to new handlers (the proxy handshake, then the session). */
-export class SocketTransport<F> implements FrameTransport<F> {
-  readonly description: string
+export class SocketTransport<F> extends BaseTransport<F> {
   private readonly socket: net.Socket
-  private readonly framer: Framer<F>
-  private handlers: TransportHandlers<F> | undefined
-  private closedWith: CloseReason | undefined
-  private readonly done: Promise<void>
+  protected readonly done: Promise<void>
 
   constructor(description: string, socket: net.Socket, take: (b: Uint8Array) => Take<F>, log: Logger) {
-    this.description = description
+    super(description, take, log)
     this.socket = socket
-    this.framer = new Framer(take, log)
     this.done = new Promise((resolve) => socket.once('close', () => resolve()))
     socket.pause()
-    socket.on('data', (chunk: Buffer) => {
-      this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), (f, raw) => this.handlers?.frame(f, raw))
-    })
+    socket.on('data', (chunk: Buffer) => this.received(chunk))
     socket.on('error', (e) => this.finish({ kind: 'error', detail: e.message }))
     socket.on('end', () => this.finish({ kind: 'hangup', detail: `${description}: proxy closed the connection` }))
     socket.on('close', () => this.finish({ kind: 'hangup', detail: `${description}: connection closed` }))
   }
 
-  get isClosed(): boolean {
-    return this.closedWith !== undefined
-  }
-
-  start(handlers: TransportHandlers<F>): void {
-    this.handlers = handlers
+  protected begin(): void {
     this.socket.resume()
   }
 
-  send(bytes: Uint8Array): void {
-    if (this.closedWith) throw new TransportClosedError(this.closedWith)
+  protected write(bytes: Uint8Array): void {
     this.socket.write(bytes)
   }
 
-  close(): Promise<void> {
-    this.finish({ kind: 'closed' })
-    return this.done
-  }
-
-  private finish(reason: CloseReason): void {
-    if (this.closedWith) return
-    this.closedWith = reason
+  protected release(): void {
     this.socket.destroy()
-    this.handlers?.closed(reason)
   }
 }
 

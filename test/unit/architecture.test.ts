@@ -67,3 +67,40 @@ t.test('the network planner is pure', async (t) => {
   const allowed = new Set(['net/types.ts', ...planner.map((f) => relative(SRC, f))])
   assertPure(t, [...planner, join(SRC, 'net', 'types.ts')], (target) => allowed.has(target))
 })
+
+/** Every import of a layer's files stays within `allowed` (paths below src/
+ *  for ours, or package / node: names). */
+function assertImports(t: Asserts, layer: string, allowed: (target: string) => boolean): void {
+  const list = files(join(SRC, layer))
+  t.ok(list.length > 0, `src/${layer} has files`)
+  for (const f of list) {
+    const rel = relative(SRC, f)
+    for (const spec of imports(f)) {
+      const target = spec.startsWith('.') ? relative(SRC, join(f, '..', spec)) : spec
+      t.ok(allowed(target), `${rel} -> ${target}`)
+    }
+  }
+}
+
+const under = (...dirs: string[]) => (target: string): boolean => dirs.some((d) => target.startsWith(`${d}/`))
+const nodeOr = (...pkgs: string[]) => (target: string): boolean => target.startsWith('node:') || pkgs.includes(target)
+
+// sim -> protocol only: the simulator must not share code with what it is
+// used to test (no transport, session, modem or machine).
+t.test('src/sim depends on protocol and util only', async (t) => {
+  assertImports(t, 'sim', (x) => under('sim', 'protocol', 'util')(x) || nodeOr('pino')(x))
+})
+
+// machine does I/O only through actors: it knows the types of modem and
+// net, never a transport, session, protocol or adapter.
+t.test('src/machine imports only xstate and the types of modem and net', async (t) => {
+  assertImports(t, 'machine', (x) =>
+    under('machine')(x) || x === 'xstate' || x === 'modem/types.ts' || x === 'modem/errors.ts' || x === 'net/types.ts')
+})
+
+// modem -> session -> transport -> protocol, one way.
+t.test('transport, session and modem point one way', async (t) => {
+  assertImports(t, 'transport', (x) => under('transport', 'protocol', 'util')(x) || x === 'log.ts' || nodeOr()(x))
+  assertImports(t, 'session', (x) => under('session', 'transport', 'protocol', 'util')(x) || x === 'log.ts')
+  assertImports(t, 'modem', (x) => under('modem', 'session', 'transport', 'protocol', 'util')(x) || x === 'log.ts' || x === 'net/types.ts')
+})
