@@ -11,6 +11,9 @@ await inOwnNetns(import.meta.filename)
 const { default: t } = await import('tap')
 const { silentLogger } = await import('../../src/log.ts')
 const { openMbimProxy } = await import('../../src/transport/mbim-proxy.ts')
+const { openQmiProxy } = await import('../../src/transport/qmi-proxy.ts')
+const { spawn } = await import('node:child_process')
+const { waitFor } = await import('../support/wait.ts')
 const { TransportOpenError } = await import('../../src/transport/types.ts')
 const { seedThroughLted } = await import('../support/seed-run.ts')
 const { startSim } = await import('../support/sim-process.ts')
@@ -34,4 +37,24 @@ t.test('with the proxy', async (t) => {
   t.test('a device the proxy cannot open is refused with a typed error', async (t) => {
     await t.rejects(openMbimProxy('/nonexistent/cdc-wdm9', { log, binary: null, openTimeoutSec: 1 }), TransportOpenError)
   })
+})
+
+// QMI mode arrives later (its simulator front end is another issue); what can
+// be proven now is the qmi-proxy transport against the real proxy: the CTL
+// Internal Proxy Open handshake names the device and the proxy accepts it
+// (libqmi opens the port without talking QMI on it yet), and with no proxy
+// and none to start the error is typed.
+t.test('qmi-proxy: the handshake with the real proxy, and no proxy', async (t) => {
+  t.notOk(abstractSocketListening('qmi-proxy'))
+  await t.rejects(openQmiProxy('/dev/cdc-wdm-nothing', { log, binary: null }), TransportOpenError)
+  const proxy = spawn('/usr/libexec/qmi-proxy', ['--no-exit'], { stdio: 'ignore' })
+  const exited = new Promise<void>((resolve) => proxy.once('exit', () => resolve()))
+  t.teardown(async () => { proxy.kill('SIGTERM'); await exited })
+  await waitFor(() => abstractSocketListening('qmi-proxy'), { what: 'qmi-proxy to listen' })
+  const sim = await startSim(t, { scenario: 'ready' })
+  const transport = await openQmiProxy(sim.link, { log, binary: null, timeoutMs: 8000 })
+  t.match(transport.description, /^qmi-proxy /)
+  t.equal(transport.isClosed, false, 'the proxy accepted the device')
+  await transport.close()
+  t.equal(transport.isClosed, true)
 })
