@@ -2,9 +2,11 @@
 # The daemon needs the host's network namespace, the cdc-wdm device and the
 # system bus, e.g.:
 #   docker run --rm --net=host --cap-add NET_ADMIN --device /dev/cdc-wdm0 \
-#     -v /run/dbus:/run/dbus -v /etc/lted:/etc/lted:ro lted run
-# Until the daemon lands, the image runs the frame decoder:
-#   docker run --rm lted decode 01 0c 00 00 02 01 00 01 00 5f 55 00 00
+#     -v /run/dbus:/run/dbus -v /etc/lted:/etc/lted:ro -v /var/lib/lted:/var/lib/lted lted run
+# Node 24 rather than the Node 20 base an older plan named: Node 20's libuv
+# cannot reach mbim-proxy's abstract socket (TOOLCHAIN.md section 5).
+# This image is not built on the project's machines (no Docker engine);
+# it is kept simple and checked by reading.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
@@ -27,4 +29,4 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY etc/lted/lted.conf /etc/lted/lted.conf
 ENTRYPOINT ["node", "/usr/lib/lted/dist/src/cli/lted.js"]
-CMD ["--help"]
+CMD ["run"]

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { checkConfigCommand } from './check-config.ts'
+import { demoCommand } from './demo/demo.ts'
 import { DecodeInputError, decodeHexText } from './decode.ts'
 import { RunUsageError, runCommand } from './run.ts'
 import { UsageError, simCommand } from './sim.ts'
@@ -21,6 +22,10 @@ Commands:
         each other. PINs, PUKs, user names and passwords are hidden
         unless --show-secrets is given. Exit status 1 if the bytes do not
         decode.
+  demo [--once] [--keep]
+        Show lted at work on a machine without a modem (root): simulator,
+        network namespaces, a private bus and the daemon; a link loss and
+        the reconnect. ('lted demo --help')
   run [--config FILE] [--log-level L] [--state-dir DIR] [--run-dir DIR]
         Run the daemon: bring every configured modem online and keep it
         there. SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config.
@@ -90,6 +95,12 @@ function main(argv: string[]): void {
         if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) fail(`decode: ${e.message}`, 2)
         throw e
       }
+      return
+    case 'demo':
+      demoCommand(rest).then((code) => process.exit(code), (e: unknown) => {
+        if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) fail(`demo: ${e.message}`, 2)
+        fail(`demo: ${e instanceof Error ? e.message : String(e)}`)
+      })
       return
     case 'run':
       runCommand(rest).then((code) => process.exit(code), (e: unknown) => {
