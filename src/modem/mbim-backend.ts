@@ -246,6 +246,10 @@ export class MbimModem implements Modem {
     return { rxBytes: s.inOctets, txBytes: s.outOctets }
   }
 
+  alive(): boolean {
+    return this.session.consecutiveTimeouts < WEDGED_AFTER_TIMEOUTS
+  }
+
   /** Offline, then reset, through QMI DMS over MBIM: the order qmicli asks
    *  for after a composition change (PROTOCOL.md 5.5). The device leaves the
    *  bus; its disappearance is reported as the session closing. */

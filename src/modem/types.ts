@@ -108,6 +108,9 @@ export interface Modem {
   ipConfig(o?: Opts): Promise<IpConfig>
   signal(o?: Opts): Promise<SignalQuality>
   statistics(o?: Opts): Promise<PacketStats>
+  /** False once the control session is wedged (requests in a row went
+   *  unanswered): the systemd watchdog stops vouching for the daemon. */
+  alive(): boolean
   /** Resets the modem (it leaves the bus and comes back fresh). */
   reset(o?: Opts): Promise<void>
   /** Subscribes to unsolicited events; returns the unsubscribe function. */

@@ -122,6 +122,12 @@ export class ModemRunner {
     return () => this.viewListeners.delete(fn)
   }
 
+  /** Whether this modem's control session answers (true with no device:
+   *  an absent modem is not a hung daemon). */
+  sessionAlive(): boolean {
+    return this.current?.modem?.alive() ?? true
+  }
+
   send(e: MachineEvent): void {
     this.actor.send(e)
   }
