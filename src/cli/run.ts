@@ -9,8 +9,12 @@ import { ConfigInvalidError, ConfigReadError, DEFAULT_CONFIG_FILE, diffConfig, l
 import { createLogger, type Logger } from '../log.ts'
 import { pickDns } from '../net/dns/pick.ts'
 import { Rtnl } from '../net/rtnl.ts'
+import { LtedService } from '../dbus/service.ts'
+import { Notifier, StatusReporter } from '../system/notify.ts'
+import { startWatchdog } from '../system/watchdog.ts'
 import { PinStore } from './runner/pin-store.ts'
 import { ModemRunner } from './runner/runner.ts'
+import { VERSION } from './version.ts'
 
 export const RUN_HELP = `Usage: lted run [--config FILE] [--log-level LEVEL] [--state-dir DIR] [--run-dir DIR]
 
@@ -71,19 +75,48 @@ export async function runCommand(args: string[]): Promise<number> {
   const dnsModes = new Set(config.modems.map((m) => m.network.dns))
   const dns = await pickDns(dnsModes.size === 1 ? [...dnsModes][0] ?? 'auto' : 'auto', { runDir }, { signal: life.signal })
   log.info({ config: file, modems: config.modems.map((m) => m.name), dns: dns.kind }, 'lted starting')
+  // systemd (Type=notify): READY=1 once the bus name is owned (or it is
+  // clear there is no bus), STATUS= on every state change, WATCHDOG=1 while
+  // every modem's control session answers, STOPPING=1 on shutdown.
+  const notifier = new Notifier({ log })
+  const status = new StatusReporter(notifier)
   const runners = new Map<string, ModemRunner>()
   const startRunner = (m: Config['modems'][number]): void => {
     const r = new ModemRunner(m, { log, rtnl, dns, pins, runDir })
     runners.set(m.name, r)
     r.start()
+    status.track(r)
+    bus?.addModem(r)
   }
+  let bus: LtedService | undefined
   for (const m of config.modems) startRunner(m)
+  // D-Bus (org.lted1 on the system bus, DBUS_SYSTEM_BUS_ADDRESS respected)
+  // after the runners started. Without a bus the daemon still keeps the
+  // modem online; it says so once.
+  try {
+    bus = new LtedService({ log, version: VERSION, reload: () => reload() })
+    for (const r of runners.values()) bus.addModem(r)
+    bus.requestName().then(() => notifier.ready(), (e: unknown) => {
+      log.error({ err: e }, 'D-Bus: cannot own org.lted1; running without the D-Bus interface')
+      bus?.close()
+      bus = undefined
+      // Ready all the same: the modem is kept online without D-Bus.
+      void notifier.ready()
+    })
+  } catch (e) {
+    log.error({ err: e }, 'D-Bus: cannot connect to the system bus; running without the D-Bus interface')
+    bus = undefined
+    void notifier.ready()
+  }
+  const watchdog = startWatchdog({ notifier, log, healthy: () => [...runners.values()].every((r) => r.sessionAlive()) })
 
   const stopped = new Promise<number>((resolve) => {
     let stopping = false
     const stop = (sig: string): void => {
       if (stopping) return
       stopping = true
+      watchdog.stop()
+      void notifier.stopping()
       log.info({ signal: sig }, 'stopping: disconnecting and removing what lted applied')
       const deadline = setTimeout(() => {
         log.error('stop took longer than 5 s; exiting anyway')
@@ -91,6 +124,8 @@ export async function runCommand(args: string[]): Promise<number> {
       }, STOP_DEADLINE_MS)
       Promise.allSettled([...runners.values()].map((r) => r.stop())).then(() => {
         clearTimeout(deadline)
+        bus?.close()
+        status.close()
         dns.close()
         life.abort()
         log.info('stopped')
@@ -100,11 +135,12 @@ export async function runCommand(args: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'))
     process.on('SIGINT', () => stop('SIGINT'))
   })
-  process.on('SIGHUP', () => {
+  /** SIGHUP and D-Bus Manager.Reload(); throws when the file is invalid. */
+  const reload = (): void => {
     const next = load(file, log)
     if (typeof next === 'number') {
       log.error({ config: file }, 'reload refused: the configuration is invalid; keeping the running one')
-      return
+      throw new Error(`reload refused: ${file} is invalid; keeping the running configuration`)
     }
     const changes = diffConfig(config, next)
     config = next
@@ -116,6 +152,8 @@ export async function runCommand(args: string[]): Promise<number> {
       } else if (c.kind === 'modem-removed') {
         const r = runners.get(c.modem)
         runners.delete(c.modem)
+        status.untrack(c.modem)
+        bus?.removeModem(c.modem)
         void r?.stop()
       } else {
         const m = next.modems.find((x) => x.name === c.modem)
@@ -123,6 +161,9 @@ export async function runCommand(args: string[]): Promise<number> {
       }
       log.info({ change: c }, 'reload applied')
     }
+  }
+  process.on('SIGHUP', () => {
+    try { reload() } catch { /* logged by reload */ }
   })
   return stopped
 }

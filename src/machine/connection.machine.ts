@@ -135,7 +135,6 @@ export const connectionMachine = setup({
         { type: 'because', params: { reason: 'resetting the modem at the user\'s request; waiting for it to come back' } },
       ],
     },
-    SIGNAL: {},
   },
   states: {
     'no-device': {

@@ -3,7 +3,7 @@
 // the network side, and user requests (D-Bus, signals). A user PIN travels
 // in its event only, never in the context; logs redact `event.pin`.
 
-import type { IpConfig, Registration, SignalQuality, SimStatus } from '../modem/types.ts'
+import type { IpConfig, Registration, SimStatus } from '../modem/types.ts'
 
 export interface DeviceRef {
   /** Control device as configured or discovered: /dev/cdc-wdm0, a pty. */
@@ -21,7 +21,6 @@ export type MachineEvent =
   | { readonly type: 'REGISTRATION'; readonly registration: Registration }
   | { readonly type: 'SESSION_DEACTIVATED'; readonly reason: string }
   | { readonly type: 'IP_CHANGED'; readonly ip: IpConfig }
-  | { readonly type: 'SIGNAL'; readonly signal: SignalQuality }
   | { readonly type: 'LINK_LOST'; readonly reason: string }
   | { readonly type: 'CONNECT' }
   | { readonly type: 'DISCONNECT' }

@@ -74,8 +74,8 @@ export function ipConfigFromMbim(r: IpResponse): IpConfig {
 /** Coded RSSI 0..31 (99 unknown), as ModemManager maps it: percent =
  *  min(rssi, 31) * 100 / 31; dBm = -113 + 2 * rssi (3GPP 27.007 +CSQ). */
 export function signalFromMbim(s: SignalResponse): SignalQuality {
-  if (s.rssi === 99 || s.rssi > 31) return { percent: undefined, rssiDbm: undefined }
-  return { percent: Math.round((Math.min(s.rssi, 31) * 100) / 31), rssiDbm: -113 + 2 * s.rssi }
+  if (s.rssi === 99 || s.rssi > 31) return { percent: undefined, rssiDbm: undefined, raw: s.rssi }
+  return { percent: Math.round((Math.min(s.rssi, 31) * 100) / 31), rssiDbm: -113 + 2 * s.rssi, raw: s.rssi }
 }
 
 /** A failed CONNECT in domain terms: status first, then the 3GPP cause. */

@@ -60,6 +60,15 @@ export interface SignalQuality {
   /** 0..100, or undefined when unknown. */
   readonly percent: number | undefined
   readonly rssiDbm: number | undefined
+  /** As the modem coded it (MBIM: RSSI 0..31, 99 unknown). */
+  readonly raw: number
+}
+
+/** What a modem reports besides its state, as last read (for D-Bus). */
+export interface Readings {
+  readonly signal: SignalQuality | undefined
+  readonly rxBytes: bigint
+  readonly txBytes: bigint
 }
 
 export interface PacketStats {

@@ -12,7 +12,7 @@ import type { DeviceRef, MachineEvent, MachineSettings } from '../../machine/eve
 import { type PublicView, publicView } from '../../machine/public-state.ts'
 import { ModemError } from '../../modem/errors.ts'
 import { openMbimModem } from '../../modem/mbim-backend.ts'
-import type { Modem } from '../../modem/types.ts'
+import type { Modem, Readings } from '../../modem/types.ts'
 import type { DnsBackend } from '../../net/dns/backend.ts'
 import type { RtnlPort } from '../../net/port.ts'
 import { WanLink } from '../../net/wan.ts'
@@ -27,6 +27,9 @@ import type { PinStore } from './pin-store.ts'
 /** How often the configured device is looked for while absent, and how long
  *  a failed open waits before the next try (doubling, capped). */
 const POLL_MS = 500
+/** How often traffic counters are read while connected. */
+const STATS_MS = 10_000
+
 const REOPEN_MIN_MS = 1000
 const REOPEN_MAX_MS = 30_000
 
@@ -66,6 +69,8 @@ export class ModemRunner {
   private nextOpenAt = 0
   private reopenDelay = REOPEN_MIN_MS
   private lastView: PublicView | undefined
+  private live: Readings = { signal: undefined, rxBytes: 0n, txBytes: 0n }
+  private statsTimer: NodeJS.Timeout | undefined
   private readonly viewListeners = new Set<(v: PublicView, prev: PublicView | undefined) => void>()
 
   constructor(cfg: ModemConfig, deps: RunnerDeps) {
@@ -96,7 +101,12 @@ export class ModemRunner {
     this.actor.subscribe((s) => {
       const v = publicView(s)
       const prev = this.lastView
-      if (prev && prev.detail === v.detail && prev.reason === v.reason) return
+      // Listeners hear every change (context too: an IP or operator change
+      // under the same reason); the log only state and reason changes.
+      if (prev && prev.detail === v.detail && prev.reason === v.reason) {
+        this.changed(v, prev)
+        return
+      }
       this.lastView = v
       if (!prev || prev.state !== v.state) {
         this.log.info({ from: prev?.state ?? null, to: v.state, detail: v.detail, reason: v.reason }, `${prev?.state ?? 'start'} -> ${v.state}: ${v.reason}`)
@@ -105,7 +115,8 @@ export class ModemRunner {
       }
       if (v.state === 'no-device' && prev && prev.state !== 'no-device') this.scheduleReopen()
       if (v.state === 'connected') this.reopenDelay = REOPEN_MIN_MS
-      for (const fn of this.viewListeners) fn(v, prev)
+      this.trackTraffic(v.state === 'connected')
+      this.changed(v, prev)
     })
   }
 
@@ -117,6 +128,35 @@ export class ModemRunner {
     return this.actor.getSnapshot().context
   }
 
+  /** Signal and traffic, as last read. */
+  get readings(): Readings {
+    return this.live
+  }
+
+  private changed(v: PublicView, prev: PublicView | undefined): void {
+    for (const fn of this.viewListeners) fn(v, prev)
+  }
+
+  private reading(r: Partial<Readings>): void {
+    this.live = { ...this.live, ...r }
+    this.changed(this.view, this.lastView)
+  }
+
+  /** Reads the traffic counters every STATS_MS while connected. */
+  private trackTraffic(on: boolean): void {
+    if (!on) { clearInterval(this.statsTimer); this.statsTimer = undefined; return }
+    if (this.statsTimer) return
+    const read = (): void => {
+      this.current?.modem?.statistics({ signal: AbortSignal.timeout(5000) })
+        .then((s) => { if (s.rxBytes !== this.live.rxBytes || s.txBytes !== this.live.txBytes) this.reading(s) })
+        .catch((e: unknown) => this.log.debug({ err: String(e) }, 'statistics not read'))
+    }
+    read()
+    this.statsTimer = setInterval(read, STATS_MS)
+    this.statsTimer.unref()
+  }
+
+  /** Listeners hear every change: state, reason, context or readings. */
   onView(fn: (v: PublicView, prev: PublicView | undefined) => void): () => void {
     this.viewListeners.add(fn)
     return () => this.viewListeners.delete(fn)
@@ -196,6 +236,8 @@ export class ModemRunner {
     try {
       const modem = await openMbimModem(session, device.path, log, { signal })
       this.current.modem = modem
+      modem.onEvent((e) => { if (e.type === 'signal') this.reading({ signal: e.signal }) })
+      modem.signal({ signal }).then((q) => this.reading({ signal: q }), () => undefined)
       return modem
     } catch (e) {
       await session.dispose()
@@ -216,6 +258,7 @@ export class ModemRunner {
   /** Stop: disconnect if connected, remove what was applied, close. */
   async stop(): Promise<void> {
     clearTimeout(this.poll)
+    clearInterval(this.statsTimer)
     const cur = this.current
     const signal = AbortSignal.timeout(3000)
     if (cur?.modem && this.view.state === 'connected') {

@@ -47,9 +47,9 @@ t.test('registration', async (t) => {
 })
 
 t.test('signal', async (t) => {
-  t.same(signalFromMbim({ rssi: 31, errorRate: 99, signalStrengthInterval: 0, rssiThreshold: 0, errorRateThreshold: 0 }), { percent: 100, rssiDbm: -51 })
-  t.same(signalFromMbim({ rssi: 0, errorRate: 99, signalStrengthInterval: 0, rssiThreshold: 0, errorRateThreshold: 0 }), { percent: 0, rssiDbm: -113 })
-  t.same(signalFromMbim({ rssi: 99, errorRate: 99, signalStrengthInterval: 0, rssiThreshold: 0, errorRateThreshold: 0 }), { percent: undefined, rssiDbm: undefined })
+  t.same(signalFromMbim({ rssi: 31, errorRate: 99, signalStrengthInterval: 0, rssiThreshold: 0, errorRateThreshold: 0 }), { percent: 100, rssiDbm: -51, raw: 31 })
+  t.same(signalFromMbim({ rssi: 0, errorRate: 99, signalStrengthInterval: 0, rssiThreshold: 0, errorRateThreshold: 0 }), { percent: 0, rssiDbm: -113, raw: 0 })
+  t.same(signalFromMbim({ rssi: 99, errorRate: 99, signalStrengthInterval: 0, rssiThreshold: 0, errorRateThreshold: 0 }), { percent: undefined, rssiDbm: undefined, raw: 99 })
 })
 
 t.test('connect failures', async (t) => {
