@@ -20,6 +20,25 @@ export interface Transition {
   readonly at: number
 }
 
+/** The seed's configuration for a daemon against `lted sim` on `link`,
+ *  with the interface and any extra TOML the test needs. */
+export function seedConfig(link: string, o: { pin?: string; password?: string; extra?: string } = {}): string {
+  return `[modem]
+device = "${link}"
+interface = "wwan0"
+proxy = false
+
+[sim]
+pin = "${o.pin ?? '1234'}"
+
+[bearer]
+apn = "internet.telekom"
+user = "congstar"
+password = "${o.password ?? 'cs'}"
+auth = "pap"
+${o.extra ?? '\n[network]\ndns = "none"\n\n[health]\nprobe = []\n'}`
+}
+
 export interface DaemonProcess {
   readonly child: ChildProcessWithoutNullStreams
   readonly dir: string
@@ -31,14 +50,16 @@ export interface DaemonProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>
 }
 
-export function startDaemon(t: Teardown, config: string, opts: { logLevel?: string; runDir?: string; stateDir?: string } = {}): DaemonProcess {
+export function startDaemon(
+  t: Teardown, config: string, opts: { logLevel?: string; runDir?: string; stateDir?: string; env?: NodeJS.ProcessEnv } = {},
+): DaemonProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lted-run-'))
   const file = join(dir, 'lted.conf')
   writeFileSync(file, config, { mode: 0o600 })
   const runDir = opts.runDir ?? join(dir, 'run')
   const child = spawn(process.execPath, [
     LTED, 'run', '--config', file, '--log-level', opts.logLevel ?? 'trace', '--state-dir', opts.stateDir ?? join(dir, 'state'), '--run-dir', runDir,
-  ], { stdio: ['pipe', 'pipe', 'pipe'] })
+  ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } })
   let out = ''
   const seen: Transition[] = []
   let t0: number | undefined

@@ -7,8 +7,8 @@
 import { execFile, spawn } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { type DaemonProcess, startDaemon } from './daemon-process.ts'
 import { promisify } from 'node:util'
-import { LTED } from './sim-process.ts'
 import { waitFor } from './wait.ts'
 
 interface Teardown { teardown(fn: () => unknown): void }
@@ -95,33 +95,7 @@ export function ltectl(bus: PrivateBus, args: readonly string[], opts: { asNobod
 }
 
 
-export interface BusDaemon {
-  log(): string
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-/** `lted run` with DBUS_SYSTEM_BUS_ADDRESS pointing at the private bus (the
- *  shared daemon-process.ts helper takes no environment). Killed in teardown. */
-export function startDaemonOnBus(t: Teardown, bus: PrivateBus, config: string, env: NodeJS.ProcessEnv = {}): BusDaemon {
-  const dir = mkdtempSync('/tmp/lted-dbus-run-')
-  const file = join(dir, 'lted.conf')
-  writeFileSync(file, config, { mode: 0o600 })
-  const child = spawn(process.execPath, [
-    LTED, 'run', '--config', file, '--log-level', 'debug', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address, ...env } })
-  let out = ''
-  child.stderr.on('data', (b: Buffer) => { out += b.toString() })
-  child.stdout.on('data', (b: Buffer) => { out += b.toString() })
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return {
-    log: () => out,
-    stop: async () => { child.kill('SIGTERM'); return exited },
-  }
+/** `lted run` with DBUS_SYSTEM_BUS_ADDRESS pointing at the private bus. */
+export function startDaemonOnBus(t: Teardown, bus: PrivateBus, config: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
+  return startDaemon(t, config, { logLevel: 'debug', env: { DBUS_SYSTEM_BUS_ADDRESS: bus.address, ...env } })
 }

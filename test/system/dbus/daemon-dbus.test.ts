@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { makeCarrier } from '../../support/carrier.ts'
+import { seedConfig } from '../../support/daemon-process.ts'
 import { exec, ltectl, startDaemonOnBus, startPrivateBus } from '../../support/private-bus.ts'
 import { startSim } from '../../support/sim-process.ts'
 import { waitFor } from '../../support/wait.ts'
@@ -25,27 +26,7 @@ t.test('lted on the system bus, with the real policy', async (t) => {
   writeFileSync(scenario, JSON.stringify({ extends: 'seed', name: 'dbus', sim: { pin: PIN } }))
   const sim = await startSim(t, { scenario })
   const bus = await startPrivateBus(t)
-  const lted = startDaemonOnBus(t, bus, `
-[modem]
-device = "${sim.link}"
-interface = "wwan0"
-proxy = false
-
-[sim]
-pin = "${PIN}"
-
-[bearer]
-apn = "internet.telekom"
-user = "congstar"
-password = "cs"
-auth = "pap"
-
-[network]
-dns = "none"
-
-[health]
-probe = []
-`)
+  const lted = startDaemonOnBus(t, bus, seedConfig(sim.link, { pin: PIN }))
   const busctl = (args: string[], asNobody = false) => exec('busctl', [`--address=${bus.address}`, ...args], { asNobody })
   const state = async (asNobody = false): Promise<string> => {
     const r = await busctl(['get-property', 'org.lted1', MODEM, 'org.lted1.Modem', 'State'], asNobody)

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { makeCarrier } from '../../support/carrier.ts'
+import { seedConfig } from '../../support/daemon-process.ts'
 import { NotifySocket } from '../../support/notify-socket.ts'
 import { exec, startDaemonOnBus, startPrivateBus } from '../../support/private-bus.ts'
 import { startSim } from '../../support/sim-process.ts'
@@ -21,23 +22,7 @@ t.test('READY, STATUS, WATCHDOG and STOPPING from lted run', async (t) => {
   const bus = await startPrivateBus(t)
   const notify = await NotifySocket.start()
   t.teardown(() => notify.close())
-  const lted = startDaemonOnBus(t, bus, `
-[modem]
-device = "${sim.link}"
-interface = "wwan0"
-proxy = false
-[sim]
-pin = "1234"
-[bearer]
-apn = "internet.telekom"
-user = "congstar"
-password = "cs"
-auth = "pap"
-[network]
-dns = "none"
-[health]
-probe = []
-`, { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '400000' })
+  const lted = startDaemonOnBus(t, bus, seedConfig(sim.link), { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '400000' })
 
   await notify.waitFor((m) => m.some((x) => x.fields.READY === '1'), 'READY=1', 15_000)
   const owner = await exec('busctl', ['--address', bus.address, 'status', 'org.lted1'])
