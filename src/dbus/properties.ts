@@ -93,6 +93,15 @@ export function ipFamilyDict(c: IpFamilyConfig | undefined): Record<string, dbus
   return d
 }
 
+/** IMEI and ICCID identify a device and a subscriber, and a bus policy
+ *  cannot keep single properties from unprivileged readers; so they are
+ *  published hidden: the leading digits that name the model (the IMEI's
+ *  8-digit TAC) or the issuer (the ICCID's first 7 digits) stay, the rest
+ *  becomes '*'. The full values are in lted's debug log (root only). */
+export function hideIdentifier(id: string, keep: number): string {
+  return id.length <= keep ? id : id.slice(0, keep) + '*'.repeat(id.length - keep)
+}
+
 export function modemProperties(s: ModemSnapshot): ModemProperties {
   const c = s.context
   const sim = c.sim
@@ -110,8 +119,8 @@ export function modemProperties(s: ModemSnapshot): ModemProperties {
     Manufacturer: c.info?.manufacturer ?? '',
     Model: c.info?.model ?? '',
     Firmware: c.info?.firmware ?? '',
-    Imei: c.info?.imei ?? '',
-    SimIccid: sim && 'iccid' in sim ? sim.iccid : '',
+    Imei: hideIdentifier(c.info?.imei ?? '', 8),
+    SimIccid: hideIdentifier(sim && 'iccid' in sim ? sim.iccid : '', 7),
     UnlockRequired: locked ? (locked.kind === 'pin-required' ? 'sim-pin' : 'sim-puk') : 'none',
     UnlockRetries: locked?.attemptsLeft ?? -1,
     Operator: [reg?.operatorCode ?? '', reg?.operatorName ?? ''],

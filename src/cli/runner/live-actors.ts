@@ -58,6 +58,8 @@ export function liveActors(c: LiveContext) {
       const modem = await c.openModem(input.device, signal)
       const info = await modem.info(opts(signal))
       const sim = await modem.simStatus(opts(signal))
+      // The full identifiers go to the debug log only (D-Bus shows them hidden).
+      c.log.debug({ model: info.model, firmware: info.firmware, imei: info.imei, iccid: 'iccid' in sim ? sim.iccid : '' }, 'modem identity')
       lastIccid = sim.kind === 'ready' || sim.kind === 'pin-required' || sim.kind === 'puk-required' ? sim.iccid : ''
       return {
         info, sim,
