@@ -44,6 +44,8 @@ export const actorSlots = {
   sendPuk: fromPromise<SimStatus, { device: DeviceRef; puk: string; pin: string }>(missing('sendPuk')),
   /** Turns the radio on; rejects ModemError fcc-locked / radio-off. */
   radioOn: fromPromise<RadioState, { device: DeviceRef }>(missing('radioOn')),
+  /** Turns the radio off (the recovery ladder's re-registration). */
+  radioOff: fromPromise<RadioState, { device: DeviceRef }>(missing('radioOff')),
   /** Vendor FCC unlock, then the radio on again. */
   fccUnlock: fromPromise<RadioState, { device: DeviceRef }>(missing('fccUnlock')),
   /** Asks for automatic registration and reports REGISTRATION events. */

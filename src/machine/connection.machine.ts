@@ -38,6 +38,12 @@ export interface MachineContext {
   readonly rejected: boolean
   readonly reconnects: number
   readonly userDisconnected: boolean
+  /** Link losses and failed attempts since the last stable connection. */
+  readonly trouble: number
+  /** Recovery ladder rung reached: 0 reconnecting, 1 re-registered, 2 reset. */
+  readonly rung: 0 | 1 | 2
+  /** After the ladder check, reconnect at once (a link loss) or back off. */
+  readonly retryNow: boolean
 }
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
@@ -90,19 +96,30 @@ export const connectionMachine = setup({
     registerTimeout: ({ context }) => context.settings.registerTimeoutMs,
     connectTimeout: ({ context }) => context.settings.connectTimeoutMs,
     radioRetry: 30_000,
+    stable: ({ context }) => context.settings.stableMs,
+    /** How long a reset modem may take to leave the bus. */
+    resetWait: 30_000,
     simRetry: 10_000,
   },
   actions: {
     because: assign((_, p: { reason: string }) => ({ reason: p.reason })),
     failedWith: assign((_, p: { reason: string; error: unknown }) => ({ reason: p.reason, lastError: errorText(p.error) })),
     forgetDevice: assign({
+      retryNow: false,
       device: undefined, info: undefined, sim: undefined, radio: undefined, registration: undefined, ip: undefined,
       fccTried: false, fccUnlockable: false, ipv4Fallback: false, failures: 0, rejected: false,
     }),
-    countFailure: assign(({ context }, p: { error: unknown }) => ({
-      failures: context.failures + 1,
-      rejected: isModemError(p.error, 'auth-rejected') || isModemError(p.error, 'apn-rejected'),
-      lastError: errorText(p.error),
+    countFailure: assign(({ context }, p: { error: unknown }) => {
+      const rejected = isModemError(p.error, 'auth-rejected') || isModemError(p.error, 'apn-rejected')
+      return {
+        failures: context.failures + 1, rejected, lastError: errorText(p.error), retryNow: false,
+        // A wedged control channel goes straight to the reset rung.
+        trouble: isModemError(p.error, 'wedged') ? Math.max(context.trouble + 1, context.settings.resetAfter) : context.trouble + (rejected ? 0 : 1),
+      }
+    }),
+    countLoss: assign(({ context }, p: { reason: string; what: string }) => ({
+      reconnects: context.reconnects + 1, trouble: context.trouble + 1, retryNow: true,
+      reason: `${p.what}: ${p.reason}; reconnecting`, lastError: p.reason,
     })),
   },
 }).createMachine({
@@ -112,7 +129,7 @@ export const connectionMachine = setup({
     device: undefined, info: undefined, fccUnlockable: false, fccTried: false, sim: undefined, radio: undefined,
     registration: undefined, ip: undefined, reason: 'waiting for a modem', lastError: '',
     pinRejected: false, ipv4Fallback: false, failures: 0, rejected: false, reconnects: 0,
-    userDisconnected: false,
+    userDisconnected: false, trouble: 0, rung: 0, retryNow: false,
   }),
   initial: 'no-device',
   on: {
@@ -266,6 +283,15 @@ export const connectionMachine = setup({
     'radio-off': {
       initial: 'switching-on',
       states: {
+        // The ladder's re-registration: radio off, then on as usual.
+        'cycling': {
+          invoke: {
+            src: 'radioOff',
+            input: ({ context }) => ({ device: context.device as DeviceRef }),
+            onDone: 'switching-on',
+            onError: 'switching-on',
+          },
+        },
         'switching-on': {
           entry: { type: 'because', params: { reason: 'SIM ready; turning the radio on' } },
           invoke: {
@@ -385,11 +411,11 @@ export const connectionMachine = setup({
               },
               { guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'not-registered' as const }) }, target: '#modem.searching' },
               { guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'radio-off' as const }) }, target: '#modem.radio-off' },
-              { target: 'backoff', actions: { type: 'countFailure', params: ({ event }) => ({ error: event.error }) } },
+              { target: 'troubled', actions: { type: 'countFailure', params: ({ event }) => ({ error: event.error }) } },
             ],
           },
           after: {
-            connectTimeout: { target: 'backoff', actions: { type: 'countFailure', params: ({ context }) => ({ error: new Error(`no data session after ${context.settings.connectTimeoutMs} ms`) }) } },
+            connectTimeout: { target: 'troubled', actions: { type: 'countFailure', params: ({ context }) => ({ error: new Error(`no data session after ${context.settings.connectTimeoutMs} ms`) }) } },
           },
         },
         applying: {
@@ -397,8 +423,32 @@ export const connectionMachine = setup({
             src: 'applyNetwork',
             input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),
             onDone: { target: '#modem.connected' },
-            onError: { target: 'backoff', actions: { type: 'countFailure', params: ({ event }) => ({ error: event.error }) } },
+            onError: { target: 'troubled', actions: { type: 'countFailure', params: ({ event }) => ({ error: event.error }) } },
           },
+        },
+        // Transient: the recovery ladder (policy.ts LADDER) decides between
+        // reconnecting, re-registering and resetting the modem.
+        troubled: {
+          always: [
+            {
+              guard: ({ context }) => context.trouble >= context.settings.resetAfter && context.rung < 2,
+              target: 'resetting',
+              actions: assign(({ context }) => ({ rung: 2 as const, reason: `${context.trouble} link losses or failed attempts (last: ${context.lastError}): resetting the modem` })),
+            },
+            {
+              guard: ({ context }) => context.trouble >= context.settings.reregisterAfter && context.rung < 1,
+              target: '#modem.radio-off.cycling',
+              actions: assign(({ context }) => ({ rung: 1 as const, reason: `${context.trouble} link losses or failed attempts (last: ${context.lastError}): re-registering (radio off and on)` })),
+            },
+            { guard: ({ context }) => context.retryNow, target: 'connecting' },
+            { target: 'backoff' },
+          ],
+        },
+        // Waits for the reset modem to leave (DEVICE_REMOVED); if it never
+        // does, the ordinary retries go on.
+        resetting: {
+          entry: spawnChild('resetModem', { input: ({ context }) => ({ device: context.device as DeviceRef }) }),
+          after: { resetWait: 'backoff' },
         },
         backoff: {
           entry: assign(({ context }) => ({ reason: `connect failed (${context.lastError}); retrying` })),
@@ -418,18 +468,19 @@ export const connectionMachine = setup({
 
     'connected': {
       entry: assign(({ context }) => ({ failures: 0, rejected: false, lastError: '', reason: `connected to ${context.settings.apn || 'the default APN'}` })),
+      after: { stable: { actions: assign({ trouble: 0, rung: 0 }) } },
       invoke: {
         src: 'watchConnection',
         input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),
       },
       on: {
         LINK_LOST: {
-          target: 'registered.connecting',
-          actions: assign(({ context, event }) => ({ reconnects: context.reconnects + 1, reason: `link lost: ${event.reason}; reconnecting`, lastError: event.reason })),
+          target: 'registered.troubled',
+          actions: { type: 'countLoss', params: ({ event }) => ({ reason: event.reason, what: 'link lost' }) },
         },
         SESSION_DEACTIVATED: {
-          target: 'registered.connecting',
-          actions: assign(({ context, event }) => ({ reconnects: context.reconnects + 1, reason: `data session ended by the network: ${event.reason}; reconnecting`, lastError: event.reason })),
+          target: 'registered.troubled',
+          actions: { type: 'countLoss', params: ({ event }) => ({ reason: event.reason, what: 'data session ended by the network' }) },
         },
         IP_CHANGED: {
           target: 'registered.applying',

@@ -4,6 +4,7 @@
 // in its event only, never in the context; logs redact `event.pin`.
 
 import type { IpConfig, Registration, SimStatus } from '../modem/types.ts'
+import { LADDER } from './policy.ts'
 
 export interface DeviceRef {
   /** Control device as configured or discovered: /dev/cdc-wdm0, a pty. */
@@ -45,6 +46,13 @@ export interface MachineSettings {
   readonly ipType: 'ipv4' | 'ipv6' | 'ipv4v6'
   readonly registerTimeoutMs: number
   readonly connectTimeoutMs: number
+  /** Recovery ladder (policy.ts LADDER): trouble counts (link losses and
+   *  failed attempts not refused by the network) since the last stable
+   *  connection that make lted re-register, then reset the modem. */
+  readonly reregisterAfter: number
+  readonly resetAfter: number
+  /** Connected this long without trouble: the ladder starts over. */
+  readonly stableMs: number
 }
 
 export const DEFAULT_SETTINGS: MachineSettings = {
@@ -57,4 +65,7 @@ export const DEFAULT_SETTINGS: MachineSettings = {
   ipType: 'ipv4v6',
   registerTimeoutMs: 180_000,
   connectTimeoutMs: 120_000,
+  reregisterAfter: LADDER.reregisterAfter,
+  resetAfter: LADDER.resetAfter,
+  stableMs: LADDER.stableMs,
 }

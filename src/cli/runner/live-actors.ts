@@ -82,6 +82,7 @@ export function liveActors(c: LiveContext) {
     sendPuk: fromPromise<SimStatus, { device: DeviceRef; puk: string; pin: string }>(({ input, signal }) =>
       c.modem().sendPuk(input.puk, input.pin, opts(signal))),
     radioOn: fromPromise<RadioState, { device: DeviceRef }>(({ signal }) => c.modem().setRadio(true, opts(signal))),
+    radioOff: fromPromise<RadioState, { device: DeviceRef }>(({ signal }) => c.modem().setRadio(false, opts(signal))),
     fccUnlock: fromPromise<RadioState, { device: DeviceRef }>(async ({ signal }) => {
       await c.modem().fccUnlock(opts(signal))
       return c.modem().setRadio(true, opts(signal))

@@ -8,7 +8,7 @@ import { type Actor, createActor } from 'xstate'
 import type { ModemConfig } from '../../config/index.ts'
 import type { Logger } from '../../log.ts'
 import { connectionMachine } from '../../machine/connection.machine.ts'
-import type { DeviceRef, MachineEvent, MachineSettings } from '../../machine/events.ts'
+import { DEFAULT_SETTINGS, type DeviceRef, type MachineEvent, type MachineSettings } from '../../machine/events.ts'
 import { type PublicView, publicView } from '../../machine/public-state.ts'
 import { ModemError } from '../../modem/errors.ts'
 import { openMbimModem } from '../../modem/mbim-backend.ts'
@@ -52,8 +52,11 @@ export function machineSettings(cfg: ModemConfig): MachineSettings {
     user: cfg.bearer.user,
     auth: cfg.bearer.auth,
     ipType: cfg.bearer.ipType,
-    registerTimeoutMs: 180_000,
-    connectTimeoutMs: 120_000,
+    registerTimeoutMs: DEFAULT_SETTINGS.registerTimeoutMs,
+    connectTimeoutMs: DEFAULT_SETTINGS.connectTimeoutMs,
+    reregisterAfter: DEFAULT_SETTINGS.reregisterAfter,
+    resetAfter: DEFAULT_SETTINGS.resetAfter,
+    stableMs: DEFAULT_SETTINGS.stableMs,
   }
 }
 

@@ -115,6 +115,10 @@ export function run(world: World, settings: Partial<MachineSettings> = {}): Harn
         if (world.radio === 'hw-off') throw new ModemError('radio-off', 'hardware radio switch is off')
         return { hw: true, sw: true }
       }),
+      radioOff: fromPromise(async (): Promise<RadioState> => {
+        calls.push('radioOff')
+        return { hw: true, sw: false }
+      }),
       fccUnlock: fromPromise(async (): Promise<RadioState> => {
         calls.push('fccUnlock')
         if (!world.fccUnlockWorks) throw new ModemError('fcc-locked', 'software radio still off after the unlock')
