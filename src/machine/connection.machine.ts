@@ -145,6 +145,18 @@ export const connectionMachine = setup({
     RELOAD: {
       actions: assign(({ event }) => ({ settings: event.settings, pinRejected: event.pinRejected })),
     },
+    // A control channel that stopped answering: straight to the reset rung
+    // of the recovery ladder (policy.ts LADDER); the device then leaves.
+    MODEM_WEDGED: {
+      guard: ({ context }) => context.device !== undefined && context.rung < 2,
+      actions: [
+        spawnChild('resetModem', { input: ({ context }) => ({ device: context.device as DeviceRef }) }),
+        assign(({ context, event }) => ({
+          rung: 2 as const, trouble: Math.max(context.trouble, context.settings.resetAfter),
+          reason: `the modem stopped answering (${event.timeouts} requests in a row): resetting it`,
+        })),
+      ],
+    },
     RESET: {
       guard: ({ context }) => context.device !== undefined,
       actions: [

@@ -23,6 +23,8 @@ export type MachineEvent =
   | { readonly type: 'SESSION_DEACTIVATED'; readonly reason: string }
   | { readonly type: 'IP_CHANGED'; readonly ip: IpConfig }
   | { readonly type: 'LINK_LOST'; readonly reason: string }
+  /** The control channel stopped answering (requests in a row timed out). */
+  | { readonly type: 'MODEM_WEDGED'; readonly timeouts: number }
   | { readonly type: 'CONNECT' }
   | { readonly type: 'DISCONNECT' }
   /** The user asks for a modem reset (the device leaves and comes back). */

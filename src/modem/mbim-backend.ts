@@ -55,6 +55,8 @@ export class MbimModem implements Modem {
   private readonly session: MbimSession
   private readonly log: Logger
   private readonly qmi: QmiClients
+  /** Listeners for events the backend raises itself (not indications). */
+  private readonly own = new Set<(e: ModemEvent) => void>()
 
   constructor(session: MbimSession, device: string, log: Logger) {
     this.session = session
@@ -70,7 +72,11 @@ export class MbimModem implements Modem {
     } catch (e) {
       if (e instanceof SessionTimeoutError) {
         const n = this.session.consecutiveTimeouts
-        if (n >= WEDGED_AFTER_TIMEOUTS) throw new ModemError('wedged', `${what}: ${n} requests in a row got no answer: the modem is wedged`, { cause: e })
+        if (n >= WEDGED_AFTER_TIMEOUTS) {
+          // Reported once, when the count crosses the threshold.
+          if (n === WEDGED_AFTER_TIMEOUTS) for (const fn of this.own) fn({ type: 'wedged', timeouts: n })
+          throw new ModemError('wedged', `${what}: ${n} requests in a row got no answer: the modem is wedged`, { cause: e })
+        }
         throw new ModemError('timeout', `${what}: no answer from the modem in ${e.timeoutMs} ms`, { cause: e })
       }
       if (e instanceof TransportClosedError) throw new ModemError('gone', `${what}: ${e.message}`, { cause: e })
@@ -261,7 +267,9 @@ export class MbimModem implements Modem {
   }
 
   onEvent(fn: (e: ModemEvent) => void): () => void {
+    this.own.add(fn)
     const offs = [
+      () => { this.own.delete(fn) },
       this.session.onNotification(SubscriberReadyStatus, (r) => {
         if (r.readyState === 'initialized') fn({ type: 'sim', sim: { kind: 'ready', iccid: r.simIccid, imsi: r.subscriberId } })
         else if (r.readyState === 'sim-not-inserted') fn({ type: 'sim', sim: { kind: 'missing' } })

@@ -39,10 +39,10 @@ function modemEventToMachine(e: ModemEvent): MachineEvent | undefined {
     case 'session-deactivated': return { type: 'SESSION_DEACTIVATED', reason: e.cause ? `3GPP cause ${e.cause}` : 'deactivated by the network' }
     case 'ip-changed': return undefined // re-read on reconnect; a live change is followed by a CONNECT indication
     case 'gone': return { type: 'DEVICE_REMOVED', reason: e.detail }
+    case 'wedged': return { type: 'MODEM_WEDGED', timeouts: e.timeouts }
     case 'signal': // a reading, kept by the runner (runner.ts), not a state input
     case 'radio':
     case 'packet-service':
-    case 'wedged':
       return undefined
   }
 }

@@ -150,7 +150,9 @@ export class ModemRunner {
     if (!on) { clearInterval(this.statsTimer); this.statsTimer = undefined; return }
     if (this.statsTimer) return
     const read = (): void => {
-      this.current?.modem?.statistics({ signal: AbortSignal.timeout(5000) })
+      // No shorter abort than the session's own timeout: an unanswered read
+      // must count toward detecting a wedged modem.
+      this.current?.modem?.statistics()
         .then((s) => { if (s.rxBytes !== this.live.rxBytes || s.txBytes !== this.live.txBytes) this.reading(s) })
         .catch((e: unknown) => this.log.debug({ err: String(e) }, 'statistics not read'))
     }
