@@ -23,6 +23,8 @@ export interface LiveContext {
   openModem(device: DeviceRef, signal: AbortSignal): Promise<Modem>
   modem(): Modem
   wan(): WanLink
+  /** The probe binding of the current link, undefined when there is none. */
+  wanBinding(): WanLink['binding'] | undefined
   /** Closes the modem and tears the link down (best effort). */
   release(): Promise<void>
   readonly pins: PinStore
@@ -114,7 +116,7 @@ export function liveActors(c: LiveContext) {
       if (!report.net.ok) throw report.net.error ?? new Error(`addresses and routes not applied: ${report.net.issues.map((i) => i.message).join('; ')}`)
       if (report.dns && !report.dns.ok) c.log.warn({ err: report.dns.error.message }, 'DNS not applied; the link works without it')
     }),
-    watchConnection: fromCallback<EventObject, { device: DeviceRef; ip: IpConfig }, MachineEvent>(({ sendBack }) => {
+    watchConnection: fromCallback<EventObject, { device: DeviceRef; ip: IpConfig }, MachineEvent>(({ sendBack, input }) => {
       const ac = new AbortController()
       const off = c.onLinkEvent((reason) => sendBack({ type: 'LINK_LOST', reason }))
       const health = c.config().health
@@ -123,7 +125,9 @@ export function liveActors(c: LiveContext) {
           targets: health.probes, // the config's Probe is the network layer's ProbeTarget
           intervalMs: health.intervalMs,
           failures: health.failures,
-          binding: () => c.wan().binding,
+          // The link may be released while a round is due (unplug): probe from
+          // the interface alone then; the watch is being aborted anyway.
+          binding: () => c.wanBinding() ?? { ifname: input.device.iface, carrierDns: [] },
           onChange: (r) => { if (r.health === 'unhealthy') sendBack({ type: 'LINK_LOST', reason: `${r.failures} probe round(s) failed` }) },
         }, { signal: ac.signal })
       }

@@ -95,6 +95,7 @@ export class ModemRunner {
           if (!this.current) throw new ModemError('gone', 'no link')
           return this.current.wan
         },
+        wanBinding: () => this.current?.wan.binding,
         release: () => this.releaseStack(),
         pins: deps.pins,
         onLinkEvent: (fn) => { this.linkListeners.add(fn); return () => this.linkListeners.delete(fn) },

@@ -66,7 +66,18 @@ export function watchHealth(options: HealthOptions, { signal }: Cancel): void {
 
   const round = async (): Promise<void> => {
     timer = undefined
-    const b = binding()
+    if (signal.aborted) return
+    let b: ProbeBinding
+    try {
+      b = binding()
+    } catch (e) {
+      // The link went away between two rounds (an unplug racing the
+      // watch's end): this round is skipped, the watch goes on until its
+      // owner aborts it. Found by the soak: a throw here ended the daemon.
+      ;(options.log ?? SILENT).warn({ err: e instanceof Error ? e.message : String(e) }, 'no probe binding; round skipped')
+      timer = timers.setTimeout(() => void round(), intervalMs)
+      return
+    }
     const outcomes = await Promise.all(targets.map((target) => probe(target, b, { signal, timeoutMs })
       .catch((e: unknown): ProbeOutcome => ({ ok: false, target, reason: e instanceof Error ? e.message : String(e) }))))
     if (signal.aborted) return

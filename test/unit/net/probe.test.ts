@@ -110,3 +110,26 @@ t.test('health: any answering target passes the round; a throwing probe is a fai
   t.match(reports, [{ health: 'healthy', outcomes: [{ ok: true }, { ok: false, reason: 'boom' }] }])
   t.equal(timers.pending(), 1, 'the listener\'s exception did not end the watch')
 })
+
+t.test('health: a binding that throws (link released mid-watch) skips the round, never ends the process', async (t) => {
+  let calls = 0
+  const probe: ProbeFn = async (target) => { calls++; return { ok: true, target, ms: 1 } }
+  const timers = manualTimers()
+  const life = new AbortController()
+  let gone = true
+  watchHealth({
+    targets: [{ kind: 'icmp', address: '9.9.9.9' }], intervalMs: 1000, failures: 3, probe, timers,
+    binding: () => { if (gone) throw new Error('no link'); return { ifname: 'wwan0', carrierDns: [] } },
+    onChange: () => undefined,
+  }, { signal: life.signal })
+  const settle = () => new Promise((r) => setImmediate(r))
+  await settle()
+  t.equal(calls, 0, 'no probe without a binding')
+  t.equal(timers.pending(), 1, 'the next round is still scheduled')
+  gone = false
+  timers.fire()
+  await settle()
+  t.equal(calls, 1, 'probes again once the binding is back')
+  life.abort()
+  t.equal(timers.pending(), 0)
+})
