@@ -25,11 +25,23 @@ export class LtedService {
   readonly #manager: ManagerInterface
   readonly #objects: ObjectManagerInterface
   #closed = false
+  /** Rejects on the first connection error: dbus-next keeps queueing every
+   *  outgoing message (each PropertiesChanged) for a bus it never reached,
+   *  without bound (the soak measured ~5 KB per reconnect), so an
+   *  unreachable bus must end the service, not just be logged. */
+  readonly #broken: Promise<never>
 
   constructor(opts: ServiceOptions) {
     this.#log = opts.log.child({ component: 'dbus' })
     this.bus = opts.bus ?? dbus.systemBus()
-    this.bus.on('error', (e: unknown) => this.#log.error({ err: e }, 'D-Bus: connection error (no system bus?); the daemon runs on without its D-Bus interface'))
+    this.#broken = new Promise<never>((_, reject) => {
+      this.bus.on('error', (e: unknown) => {
+        this.#log.error({ err: e }, 'D-Bus: connection error; the daemon runs on without its D-Bus interface')
+        reject(e instanceof Error ? e : new Error(String(e)))
+        this.close()
+      })
+    })
+    this.#broken.catch(() => undefined)
     this.#manager = new ManagerInterface({
       version: opts.version, reload: opts.reload, log: opts.log,
       modems: () => [...this.#modems.values()].map((m) => m.path),
@@ -61,9 +73,16 @@ export class LtedService {
     this.#objects.modemRemoved(m.path)
   }
 
-  /** Requests org.lted1; rejects when the name is taken or denied. */
-  async requestName(): Promise<void> {
-    const r = await this.bus.requestName(BUS_NAME, dbus.NameFlag.DO_NOT_QUEUE)
+  /** Requests org.lted1; rejects when the name is taken or denied, the bus
+   *  cannot be reached, or it does not answer within `timeoutMs`. The
+   *  caller then closes the service. */
+  async requestName(timeoutMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the system bus did not answer within ${timeoutMs} ms`)), timeoutMs)
+    })
+    const r = await Promise.race([this.bus.requestName(BUS_NAME, dbus.NameFlag.DO_NOT_QUEUE), this.#broken, late])
+      .finally(() => clearTimeout(timer))
     if (r !== dbus.RequestNameReply.PRIMARY_OWNER && r !== dbus.RequestNameReply.ALREADY_OWNER) {
       throw new Error(`${BUS_NAME} is already owned by another process`)
     }

@@ -226,3 +226,12 @@ t.test('ltectl: exit codes and modem selection', async (t) => {
   t.match(first.reason, /^move \d+$/, 'monitor: the reason')
   t.equal(mon.exitCode, null, 'monitor keeps running')
 })
+
+t.test('an unreachable bus ends the service instead of queueing messages forever', async (t) => {
+  const { LtedService } = await import('../../../src/dbus/service.ts')
+  const { silentLogger } = await import('../../../src/log.ts')
+  const dbusMod = (await import('dbus-next')).default
+  const bus = dbusMod.sessionBus({ busAddress: 'unix:path=/nonexistent/lted-test-bus' })
+  const service = new LtedService({ log: silentLogger(), version: 'test', reload: () => undefined, bus })
+  await t.rejects(service.requestName(2000), 'requestName fails when the bus cannot be reached')
+})
