@@ -30,7 +30,8 @@ import { allFixtures, loadFixture } from '../support/fixtures.ts'
 
 // ---------------------------------------------------------------- generator
 
-/** mulberry32 (as in robustness.test.ts). */
+/** mulberry32: small, seedable, good enough to spread mutations (also used
+ *  by test/unit/protocol/robustness.test.ts). */
 export function rng(seed: number): () => number {
   let a = seed >>> 0
   return () => {

@@ -6,18 +6,7 @@
 import t from 'tap'
 import { allFixtures, loadFixture } from '../../support/fixtures.ts'
 import { exercise } from '../../support/exercise.ts'
-
-/** mulberry32: small, seedable, good enough to spread mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { rng } from '../../fuzz/fuzz.ts'
 
 const fixtures = allFixtures().map((name) => ({ name, bytes: loadFixture(name) }))
 
