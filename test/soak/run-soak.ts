@@ -134,7 +134,7 @@ function startDaemon(config: string) {
 
 // --- resource samples ---------------------------------------------------------
 
-interface Sample { rssKiB: number; fds: number; heapUsed?: number; heapTotal?: number; handles?: number; handleKinds?: string }
+interface Sample { rssKiB: number; fds: number; heapUsed?: number; heapTotal?: number; external?: number; arrayBuffers?: number; handles?: number; handleKinds?: string }
 
 async function inspectorEval(expression: string): Promise<unknown> {
   const list = await (await fetch(`http://127.0.0.1:${INSPECT_PORT}/json/list`)).json() as Array<{ webSocketDebuggerUrl: string }>
@@ -172,6 +172,10 @@ async function sample(pid: number): Promise<Sample> {
       'JSON.stringify({ m: process.memoryUsage(), r: process.getActiveResourcesInfo() })',
     ))) as { m: NodeJS.MemoryUsage; r: string[] }
     s.heapUsed = v.m.heapUsed
+    // Memory outside the JS heap (Buffers, native allocations V8 knows of):
+    // where RSS growth goes when the heap stays flat.
+    s.external = v.m.external
+    s.arrayBuffers = v.m.arrayBuffers
     s.heapTotal = v.m.heapTotal
     s.handles = v.r.length
     const counts = new Map<string, number>()
@@ -284,6 +288,8 @@ async function main(): Promise<number> {
   const s0 = startSample
   res.push(['RSS', kib(s0.rssKiB), kib(w?.rssKiB), kib(e?.rssKiB), delta(s0.rssKiB, e?.rssKiB, (n) => kib(n)), delta(w?.rssKiB, e?.rssKiB, (n) => kib(n))])
   res.push(['heap used (after GC)', mib(s0.heapUsed), mib(w?.heapUsed), mib(e?.heapUsed), delta(s0.heapUsed, e?.heapUsed, (n) => mib(n)), delta(w?.heapUsed, e?.heapUsed, (n) => mib(n))])
+  res.push(['external (after GC)', mib(s0.external), mib(w?.external), mib(e?.external), delta(s0.external, e?.external, (n) => mib(n)), delta(w?.external, e?.external, (n) => mib(n))])
+  res.push(['array buffers', mib(s0.arrayBuffers), mib(w?.arrayBuffers), mib(e?.arrayBuffers), delta(s0.arrayBuffers, e?.arrayBuffers, (n) => mib(n)), delta(w?.arrayBuffers, e?.arrayBuffers, (n) => mib(n))])
   res.push(['open fds', String(s0.fds), String(w?.fds ?? 'n/a'), String(e?.fds ?? 'n/a'), delta(s0.fds, e?.fds, String), delta(w?.fds, e?.fds, String)])
   res.push(['active handles', String(s0.handles ?? 'n/a'), String(w?.handles ?? 'n/a'), String(e?.handles ?? 'n/a'), delta(s0.handles, e?.handles, String), delta(w?.handles, e?.handles, String)])
   out.push(...table(res))
