@@ -5,15 +5,16 @@
 // /tmp folder made 0755 so uid 65534 can connect. Stopped in teardown.
 
 import { execFile, spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { POLICY_FILE, busConfig } from '../../src/cli/demo/bus.ts'
 import { type DaemonProcess, startDaemon } from './daemon-process.ts'
 import { promisify } from 'node:util'
 import { waitFor } from './wait.ts'
 
 interface Teardown { teardown(fn: () => unknown): void }
 
-export const POLICY_FILE = join(import.meta.dirname, '..', '..', 'etc', 'dbus-1', 'system.d', 'org.lted1.conf')
+export { POLICY_FILE }
 export const LTECTL = join(import.meta.dirname, '..', '..', 'src', 'cli', 'ltectl.ts')
 
 export interface PrivateBus {
@@ -22,33 +23,13 @@ export interface PrivateBus {
   readonly dir: string
 }
 
-function defaultPolicy(): string {
-  const system = readFileSync('/usr/share/dbus-1/system.conf', 'utf8')
-  const m = /<policy context="default">[\s\S]*?<\/policy>/.exec(system)
-  if (!m) throw new Error('no default policy in /usr/share/dbus-1/system.conf')
-  return m[0]
-}
-
 /** `extraPolicy`: more <policy> elements after the real file (a test that
  *  needs a denial root would not otherwise get). */
 export async function startPrivateBus(t: Teardown, opts: { extraPolicy?: string } = {}): Promise<PrivateBus> {
   const dir = mkdtempSync('/tmp/ltedbus-')
   chmodSync(dir, 0o755)
   const conf = join(dir, 'bus.conf')
-  writeFileSync(conf, `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=${join(dir, 'bus')}</listen>
-  <auth>EXTERNAL</auth>
-  ${defaultPolicy()}
-  <include>${POLICY_FILE}</include>
-  <policy user="root">
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
-  </policy>
-  ${opts.extraPolicy ?? ''}
-</busconfig>
-`)
+  writeFileSync(conf, busConfig(join(dir, 'bus'), POLICY_FILE, opts.extraPolicy))
   const child = spawn('dbus-daemon', [`--config-file=${conf}`, '--nofork', '--print-address=1', '--nopidfile'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''

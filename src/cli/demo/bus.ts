@@ -4,21 +4,23 @@
 // ltectl can be tried without touching the machine's bus.
 
 import { type ChildProcess, spawn } from 'node:child_process'
-import { chmodSync, existsSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 
 export const POLICY_FILE = join(import.meta.dirname, '..', '..', '..', 'etc', 'dbus-1', 'system.d', 'org.lted1.conf')
 
-export function busConfig(socket: string, policyFile: string): string {
-  const include = existsSync(policyFile) ? `  <include>${policyFile}</include>\n` : ''
-  return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=${socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
+/** The system bus's own default policy (deny owning and calling, allow
+ *  signals and replies), as the installed dbus ships it, so a private bus
+ *  behaves like the real one; a minimal equivalent when it is not there. */
+function defaultPolicy(): string {
+  try {
+    const m = /<policy context="default">[\s\S]*?<\/policy>/.exec(readFileSync('/usr/share/dbus-1/system.conf', 'utf8'))
+    if (m) return m[0]
+  } catch {
+    // no system.conf: use the minimal equivalent below
+  }
+  return `<policy context="default">
     <allow user="*"/>
     <deny own="*"/>
     <deny send_type="method_call"/>
@@ -32,11 +34,25 @@ export function busConfig(socket: string, policyFile: string): string {
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <policy user="root">
+  </policy>`
+}
+
+/** A system-like bus on `socket`: the default system policy, lted's policy
+ *  file, monitoring for root, and `extraPolicy` (tests) after them. */
+export function busConfig(socket: string, policyFile: string, extraPolicy = ''): string {
+  const include = existsSync(policyFile) ? `  <include>${policyFile}</include>\n` : ''
+  return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=${socket}</listen>
+  <auth>EXTERNAL</auth>
+  ${defaultPolicy()}
+${include}  <policy user="root">
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
-${include}</busconfig>
+  ${extraPolicy}
+</busconfig>
 `
 }
 
