@@ -42,9 +42,21 @@ export const FIELDS: { readonly [S in SectionName]: { readonly [K in keyof (type
     'interval': (m) => m.health.intervalMs,
     'failures': (m) => m.health.failures,
   },
+  recovery: {
+    'reregister-after': (m) => m.recovery.reregisterAfter,
+    'reset-after': (m) => m.recovery.resetAfter,
+    'hook-after': (m) => m.recovery.hookAfter,
+    'hook': (m) => m.recovery.hook,
+    'hook-timeout': (m) => m.recovery.hookTimeoutMs,
+    'stable-period': (m) => m.recovery.stableMs,
+    'request-timeout': (m) => m.recovery.requestTimeoutMs,
+    'wedged-after': (m) => m.recovery.wedgedAfter,
+    'register-timeout': (m) => m.recovery.registerTimeoutMs,
+    'connect-timeout': (m) => m.recovery.connectTimeoutMs,
+  },
 }
 
-export const SECTION_NAMES: readonly SectionName[] = ['modem', 'sim', 'bearer', 'network', 'health']
+export const SECTION_NAMES: readonly SectionName[] = ['modem', 'sim', 'bearer', 'network', 'health', 'recovery']
 
 /** [key, value] of one section of a modem, in schema order, without the file-only keys. */
 export function sectionEntries(m: ModemConfig, section: SectionName): [string, unknown][] {

@@ -1,7 +1,7 @@
 // Reads /etc/lted/lted.conf into a frozen, typed Config, collecting every
 // problem with its line before giving up (ConfigInvalidError lists them all).
 //
-// Sections: [sim], [bearer], [network] and [health] at the top level apply
+// Sections: [sim], [bearer], [network], [health] and [recovery] at the top level apply
 // to every modem; under a modem ([modem.sim], or [modem.bearer] after a
 // [[modem]] header) they override the top-level values key by key for that
 // modem. Single-modem files need only the top-level tables.
@@ -266,6 +266,7 @@ class Validation {
     const bearer = merge('bearer', [locals.bearer, globals.bearer])
     const network = merge('network', [locals.network, globals.network])
     const health = merge('health', [locals.health, globals.health])
+    const recovery = merge('recovery', [locals.recovery, globals.recovery])
     const pin = this.#secret('sim', [locals.sim, globals.sim], name)
     const password = this.#secret('bearer', [locals.bearer, globals.bearer], name)
 
@@ -301,6 +302,18 @@ class Validation {
         mtu: network.mtu,
       },
       health: { probes: health.probe, intervalMs: health.interval, failures: health.failures },
+      recovery: {
+        reregisterAfter: recovery['reregister-after'],
+        resetAfter: recovery['reset-after'],
+        hookAfter: recovery['hook-after'],
+        hook: recovery.hook,
+        hookTimeoutMs: recovery['hook-timeout'],
+        stableMs: recovery['stable-period'],
+        requestTimeoutMs: recovery['request-timeout'],
+        wedgedAfter: recovery['wedged-after'],
+        registerTimeoutMs: recovery['register-timeout'],
+        connectTimeoutMs: recovery['connect-timeout'],
+      },
     }
   }
 

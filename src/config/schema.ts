@@ -69,10 +69,22 @@ export const SCHEMA = {
     'interval': key(duration(100, 86_400_000), 30_000, 'Time between probe rounds ("30s", "2m", "500ms").'),
     'failures': key(integer(1, 100), 3, 'Consecutive failed probe rounds that count as link loss.'),
   },
+  recovery: {
+    'reregister-after': key(integer(1, 1000), 3, 'Link losses or failed attempts since the last stable connection before lted re-registers (radio off and on).'),
+    'reset-after': key(integer(1, 1000), 6, 'Troubles before lted resets the modem and waits for it to re-enumerate.'),
+    'hook-after': key(integer(1, 1000), 9, 'Troubles before lted runs the hook command (only when hook is set).'),
+    'hook': key(string({ maxLength: 4096 }), '', 'Last rung of the ladder, off when empty: a command run with /bin/sh -c (e.g. a USB power cycle); LTED_MODEM, LTED_DEVICE, LTED_USB_PATH and LTED_REASON are set.'),
+    'hook-timeout': key(duration(1000, 3_600_000), 60_000, 'The hook command is killed after this long.'),
+    'stable-period': key(duration(1000, 86_400_000), 300_000, 'Connected this long without trouble: the ladder starts over.'),
+    'request-timeout': key(autoOr(duration(100, 600_000)), 'auto', 'How long one modem request may go unanswered; "auto" = mbimcli\'s per-command timeouts (10 s, slow commands 20 to 120 s).'),
+    'wedged-after': key(integer(1, 100), 3, 'Unanswered requests in a row after which the modem counts as wedged (reset at once).'),
+    'register-timeout': key(duration(1000, 86_400_000), 180_000, 'Searching this long without a usable network is reported in the state reason.'),
+    'connect-timeout': key(duration(1000, 3_600_000), 120_000, 'One connect attempt (attach, activate, IP configuration) may take this long.'),
+  },
 } as const satisfies Record<SectionName, Record<string, KeyDef<unknown>>>
 
 /** The four sections that exist at the top level and under a modem. */
-export const SUB_SECTIONS = ['sim', 'bearer', 'network', 'health'] as const
+export const SUB_SECTIONS = ['sim', 'bearer', 'network', 'health', 'recovery'] as const
 export type SubSection = (typeof SUB_SECTIONS)[number]
 
 type DefOf<S extends SectionName> = (typeof SCHEMA)[S]

@@ -53,6 +53,22 @@ export interface HealthConfig {
   readonly failures: number
 }
 
+/** The recovery ladder and the timeouts behind it (machine/policy.ts LADDER). */
+export interface RecoveryConfig {
+  readonly reregisterAfter: number
+  readonly resetAfter: number
+  readonly hookAfter: number
+  /** Empty: the hook rung is off. */
+  readonly hook: string
+  readonly hookTimeoutMs: number
+  readonly stableMs: number
+  /** "auto": the per-command defaults (mbimcli's); else every request. */
+  readonly requestTimeoutMs: 'auto' | number
+  readonly wedgedAfter: number
+  readonly registerTimeoutMs: number
+  readonly connectTimeoutMs: number
+}
+
 /** One modem: its own keys plus the four sections, global values merged
  *  with its per-modem overrides. */
 export interface ModemConfig {
@@ -68,6 +84,7 @@ export interface ModemConfig {
   readonly bearer: BearerConfig
   readonly network: NetworkConfig
   readonly health: HealthConfig
+  readonly recovery: RecoveryConfig
 }
 
 export interface Config {
@@ -77,4 +94,4 @@ export interface Config {
   readonly modems: readonly ModemConfig[]
 }
 
-export type SectionName = 'modem' | 'sim' | 'bearer' | 'network' | 'health'
+export type SectionName = 'modem' | 'sim' | 'bearer' | 'network' | 'health' | 'recovery'

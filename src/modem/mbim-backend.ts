@@ -35,7 +35,14 @@ const RADIO_TIMEOUT_MS = 20_000
 const SUBSCRIBED_CIDS = [SubscriberReadyStatus, RadioStateCmd, RegisterStateCmd, PacketService, SignalState, Connect, IpConfiguration]
   .map((d) => d.cid)
 
-export async function openMbimModem(session: MbimSession, device: string, log: Logger, o: Opts = {}): Promise<MbimModem> {
+/** Per-daemon tuning from [recovery]: one timeout for every request instead
+ *  of mbimcli's per-command ones, and the wedged threshold. */
+export interface MbimTuning {
+  readonly requestTimeoutMs?: number | undefined
+  readonly wedgedAfter?: number | undefined
+}
+
+export async function openMbimModem(session: MbimSession, device: string, log: Logger, o: Opts = {}, tuning: MbimTuning = {}): Promise<MbimModem> {
   await session.open(o.signal ? { signal: o.signal } : {})
   await session.set(DeviceServiceSubscribeList, {
     events: [
@@ -43,11 +50,12 @@ export async function openMbimModem(session: MbimSession, device: string, log: L
       { deviceServiceId: QmiService.uuid, cids: [1] },
     ],
   }, o.signal ? { signal: o.signal } : {})
-  return new MbimModem(session, device, log)
+  return new MbimModem(session, device, log, tuning)
 }
 
 /** Requests in a row without an answer after which the modem counts as
- *  wedged (libmbim keeps the same count; the recovery ladder acts on it). */
+ *  wedged by default (libmbim keeps the same count; the recovery ladder acts
+ *  on it; [recovery] wedged-after changes it). */
 export const WEDGED_AFTER_TIMEOUTS = 3
 
 export class MbimModem implements Modem {
@@ -58,7 +66,12 @@ export class MbimModem implements Modem {
   /** Listeners for events the backend raises itself (not indications). */
   private readonly own = new Set<(e: ModemEvent) => void>()
 
-  constructor(session: MbimSession, device: string, log: Logger) {
+  private readonly fixedTimeoutMs: number | undefined
+  private readonly wedgedAfter: number
+
+  constructor(session: MbimSession, device: string, log: Logger, tuning: MbimTuning = {}) {
+    this.fixedTimeoutMs = tuning.requestTimeoutMs
+    this.wedgedAfter = tuning.wedgedAfter ?? WEDGED_AFTER_TIMEOUTS
     this.session = session
     this.device = device
     this.log = log
@@ -72,9 +85,9 @@ export class MbimModem implements Modem {
     } catch (e) {
       if (e instanceof SessionTimeoutError) {
         const n = this.session.consecutiveTimeouts
-        if (n >= WEDGED_AFTER_TIMEOUTS) {
+        if (n >= this.wedgedAfter) {
           // Reported once, when the count crosses the threshold.
-          if (n === WEDGED_AFTER_TIMEOUTS) for (const fn of this.own) fn({ type: 'wedged', timeouts: n })
+          if (n === this.wedgedAfter) for (const fn of this.own) fn({ type: 'wedged', timeouts: n })
           throw new ModemError('wedged', `${what}: ${n} requests in a row got no answer: the modem is wedged`, { cause: e })
         }
         throw new ModemError('timeout', `${what}: no answer from the modem in ${e.timeoutMs} ms`, { cause: e })
@@ -85,7 +98,8 @@ export class MbimModem implements Modem {
   }
 
   private opts(o: Opts, timeoutMs?: number): { signal?: AbortSignal; timeoutMs?: number } {
-    return { ...(o.signal ? { signal: o.signal } : {}), ...(timeoutMs ? { timeoutMs } : {}) }
+    const t = this.fixedTimeoutMs ?? timeoutMs
+    return { ...(o.signal ? { signal: o.signal } : {}), ...(t ? { timeoutMs: t } : {}) }
   }
 
   async info(o: Opts = {}): Promise<ModemInfo> {
@@ -253,7 +267,7 @@ export class MbimModem implements Modem {
   }
 
   alive(): boolean {
-    return this.session.consecutiveTimeouts < WEDGED_AFTER_TIMEOUTS
+    return this.session.consecutiveTimeouts < this.wedgedAfter
   }
 
   /** Offline, then reset, through QMI DMS over MBIM: the order qmicli asks

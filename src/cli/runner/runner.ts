@@ -8,7 +8,7 @@ import { type Actor, createActor } from 'xstate'
 import type { ModemConfig } from '../../config/index.ts'
 import type { Logger } from '../../log.ts'
 import { connectionMachine } from '../../machine/connection.machine.ts'
-import { DEFAULT_SETTINGS, type DeviceRef, type MachineEvent, type MachineSettings } from '../../machine/events.ts'
+import { type DeviceRef, type MachineEvent, type MachineSettings } from '../../machine/events.ts'
 import { type PublicView, publicView } from '../../machine/public-state.ts'
 import { ModemError } from '../../modem/errors.ts'
 import { openMbimModem } from '../../modem/mbim-backend.ts'
@@ -52,11 +52,11 @@ export function machineSettings(cfg: ModemConfig): MachineSettings {
     user: cfg.bearer.user,
     auth: cfg.bearer.auth,
     ipType: cfg.bearer.ipType,
-    registerTimeoutMs: DEFAULT_SETTINGS.registerTimeoutMs,
-    connectTimeoutMs: DEFAULT_SETTINGS.connectTimeoutMs,
-    reregisterAfter: DEFAULT_SETTINGS.reregisterAfter,
-    resetAfter: DEFAULT_SETTINGS.resetAfter,
-    stableMs: DEFAULT_SETTINGS.stableMs,
+    registerTimeoutMs: cfg.recovery.registerTimeoutMs,
+    connectTimeoutMs: cfg.recovery.connectTimeoutMs,
+    reregisterAfter: cfg.recovery.reregisterAfter,
+    resetAfter: cfg.recovery.resetAfter,
+    stableMs: cfg.recovery.stableMs,
   }
 }
 
@@ -238,9 +238,11 @@ export class ModemRunner {
     const transport = dev.transport === 'mbim-proxy'
       ? await openMbimProxy(device.path, { log, signal })
       : openPty(device.path, takeMbimFrame, log)
-    const session = new MbimSession(transport, { log })
+    const rec = this.cfg.recovery
+    const requestTimeoutMs = rec.requestTimeoutMs === 'auto' ? undefined : rec.requestTimeoutMs
+    const session = new MbimSession(transport, { log, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) })
     try {
-      const modem = await openMbimModem(session, device.path, log, { signal })
+      const modem = await openMbimModem(session, device.path, log, { signal }, { requestTimeoutMs, wedgedAfter: rec.wedgedAfter })
       this.current.modem = modem
       modem.onEvent((e) => { if (e.type === 'signal') this.reading({ signal: e.signal }) })
       modem.signal({ signal }).then((q) => this.reading({ signal: q }), () => undefined)

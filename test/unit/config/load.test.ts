@@ -18,6 +18,10 @@ const DEFAULT_MODEM = {
   bearer: { apn: '', user: '', auth: 'none', ipType: 'ipv4v6', allowRoaming: false },
   network: { defaultRoute: true, metric: 700, dns: 'auto', dnsServers: [], mtu: 'auto' },
   health: { probes: [{ kind: 'icmp', address: '9.9.9.9' }], intervalMs: 30_000, failures: 3 },
+  recovery: {
+    reregisterAfter: 3, resetAfter: 6, hookAfter: 9, hook: '', hookTimeoutMs: 60_000, stableMs: 300_000,
+    requestTimeoutMs: 'auto', wedgedAfter: 3, registerTimeoutMs: 180_000, connectTimeoutMs: 120_000,
+  },
 }
 
 const only = (text: string): ModemConfig => {
@@ -136,6 +140,9 @@ t.test('value kinds at their boundaries', async (t) => {
     ['[health]\ninterval = "2m"', 'health.intervalMs', 120_000],
     ['[health]\ninterval = "1h"', 'health.intervalMs', 3_600_000],
     ['[health]\nprobe = []', 'health.probes', []],
+    ['[recovery]\nrequest-timeout = "2s"', 'recovery.requestTimeoutMs', 2000],
+    ['[recovery]\nhook = "/usr/local/sbin/usb-cycle 1-1.1"\nhook-after = 12', 'recovery.hook', '/usr/local/sbin/usb-cycle 1-1.1'],
+    ['[recovery]\nstable-period = "10m"', 'recovery.stableMs', 600_000],
     ['[health]\nprobe = ["tcp:[2001:db8::1]:443"]', 'health.probes', [{ kind: 'tcp', host: '2001:db8::1', port: 443 }]],
     ['[health]\nprobe = ["tcp:192.0.2.1:53", "dns:192.0.2.53"]', 'health.probes', [{ kind: 'tcp', host: '192.0.2.1', port: 53 }, { kind: 'dns', server: '192.0.2.53' }]],
     ['[sim]\nmin-retries = 1', 'sim.minRetries', 1],
