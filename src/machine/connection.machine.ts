@@ -494,9 +494,16 @@ export const connectionMachine = setup({
           target: 'registered.troubled',
           actions: { type: 'countLoss', params: ({ event }) => ({ reason: event.reason, what: 'data session ended by the network' }) },
         },
+        PACKET_DETACHED: {
+          target: 'registered.troubled',
+          actions: { type: 'countLoss', params: { reason: 'packet service detached', what: 'link lost' } },
+        },
+        // Modems repeat the IP configuration after a connect; only a real
+        // change is applied (the plan diff removes the old addresses).
         IP_CHANGED: {
+          guard: ({ context, event }) => JSON.stringify(context.ip) !== JSON.stringify(event.ip),
           target: 'registered.applying',
-          actions: assign(({ event }) => ({ ip: event.ip })),
+          actions: assign(({ event }) => ({ ip: event.ip, reason: 'the network changed the IP configuration; applying it' })),
         },
         REGISTRATION: [
           { guard: { type: 'lostRegistration', params: ({ event }) => event.registration }, target: 'searching', actions: assign(({ context, event }) => ({ registration: event.registration, reconnects: context.reconnects + 1 })) },

@@ -21,7 +21,10 @@ export type MachineEvent =
   | { readonly type: 'SIM_CHANGED'; readonly sim: SimStatus }
   | { readonly type: 'REGISTRATION'; readonly registration: Registration }
   | { readonly type: 'SESSION_DEACTIVATED'; readonly reason: string }
+  /** The network changed the IP configuration of the active session. */
   | { readonly type: 'IP_CHANGED'; readonly ip: IpConfig }
+  /** The packet service detached (MBIM PACKET_SERVICE indication). */
+  | { readonly type: 'PACKET_DETACHED' }
   | { readonly type: 'LINK_LOST'; readonly reason: string }
   /** The control channel stopped answering (requests in a row timed out). */
   | { readonly type: 'MODEM_WEDGED'; readonly timeouts: number }

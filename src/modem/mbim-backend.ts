@@ -290,7 +290,11 @@ export class MbimModem implements Modem {
       }),
       this.session.onNotification(RadioStateCmd, (r) => fn({ type: 'radio', radio: { hw: r.hwRadioState === 'on', sw: r.swRadioState === 'on' } })),
       this.session.onNotification(RegisterStateCmd, (r) => fn({ type: 'registration', registration: registrationFromMbim(r) })),
-      this.session.onNotification(PacketService, (r) => fn({ type: 'packet-service', attached: r.packetServiceState === 'attached' })),
+      // Only settled states: attaching/detaching are on the way and say
+      // nothing about the data path yet.
+      this.session.onNotification(PacketService, (r) => {
+        if (r.packetServiceState === 'attached' || r.packetServiceState === 'detached') fn({ type: 'packet-service', attached: r.packetServiceState === 'attached' })
+      }),
       this.session.onNotification(Connect, (r) => {
         if (r.sessionId === 0 && r.activationState === 'deactivated') {
           fn({ type: 'session-deactivated', cause: typeof r.nwError === 'number' ? r.nwError : 0 })

@@ -39,12 +39,12 @@ function modemEventToMachine(e: ModemEvent): MachineEvent | undefined {
     case 'sim': return { type: 'SIM_CHANGED', sim: e.sim }
     case 'registration': return { type: 'REGISTRATION', registration: e.registration }
     case 'session-deactivated': return { type: 'SESSION_DEACTIVATED', reason: e.cause ? `3GPP cause ${e.cause}` : 'deactivated by the network' }
-    case 'ip-changed': return undefined // re-read on reconnect; a live change is followed by a CONNECT indication
+    case 'ip-changed': return { type: 'IP_CHANGED', ip: e.ip }
+    case 'packet-service': return e.attached ? undefined : { type: 'PACKET_DETACHED' }
     case 'gone': return { type: 'DEVICE_REMOVED', reason: e.detail }
     case 'wedged': return { type: 'MODEM_WEDGED', timeouts: e.timeouts }
     case 'signal': // a reading, kept by the runner (runner.ts), not a state input
     case 'radio':
-    case 'packet-service':
       return undefined
   }
 }

@@ -31,7 +31,12 @@ t.test('silent loss is detected and climbs the recovery ladder', async (t) => {
   const detectMs = performance.now() - silenced
   t.comment(`silent loss detected after ${detectMs.toFixed(0)} ms (interval ${INTERVAL_MS} ms x ${FAILURES} failures)`)
   t.match(lost.reason, /after: \d+ probe round\(s\) failed/)
-  t.ok(detectMs < INTERVAL_MS * (FAILURES + 2) + 1000, 'detected within about interval x failures')
+  // The first probe after the loss leaves within one interval; from then on
+  // rounds keep their cadence, so the Nth failure ends N intervals later
+  // (net/probe/health.ts). 400 ms covers sysctl's own run time and reading
+  // the daemon's log on a loaded machine.
+  t.ok(detectMs <= INTERVAL_MS * (FAILURES + 1) + 400,
+    `detected within interval x failures after the first unanswered probe (${INTERVAL_MS * FAILURES} ms), plus at most one interval before that probe`)
   // The far end stays silent: the ladder re-registers, then resets the modem.
   await lted.reach('radio-off', { since, timeoutMs: 20_000 })
   t.ok(lted.transitions().slice(since).some((s) => /re-registering/.test(s.reason)), 're-registered on the third loss')

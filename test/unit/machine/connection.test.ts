@@ -391,3 +391,26 @@ t.test('a wedged control channel reported by the backend: reset once', async (t)
   h.send({ type: 'DEVICE_REMOVED', reason: 'USB disconnect after reset' })
   await h.reach('no-device')
 })
+
+t.test('packet service detach and IP configuration changes while connected', async (t) => {
+  const h = run(seedWorld({ radio: 'ok' }))
+  h.send({ type: 'DEVICE_ADDED', device: DEVICE })
+  await h.reach('connected')
+  const applies = (): number => h.calls.filter((c) => c.startsWith('applyNetwork')).length
+  const connects = (): number => h.calls.filter((c) => c.startsWith('connect')).length
+  h.back.modem?.({ type: 'IP_CHANGED', ip: SEED_IP })
+  await h.settle()
+  t.equal(h.view().state, 'connected', 'the same IP configuration repeated changes nothing')
+  t.equal(applies(), 1, 'and is not applied again')
+  const moved = { ...SEED_IP, ipv4: { ...SEED_IP.ipv4, address: '10.153.121.11' } } as typeof SEED_IP
+  h.back.modem?.({ type: 'IP_CHANGED', ip: moved })
+  await h.reach('connected')
+  t.equal(applies(), 2, 'a changed IP configuration is applied')
+  t.equal(connects(), 1, 'without a new data session')
+  t.same(h.actor.getSnapshot().context.ip, moved)
+  h.back.modem?.({ type: 'PACKET_DETACHED' })
+  await h.reach('registered')
+  await h.reach('connected')
+  t.equal(connects(), 2, 'a packet service detach reconnects')
+  t.equal(h.actor.getSnapshot().context.reconnects, 1, 'counted as a link loss')
+})

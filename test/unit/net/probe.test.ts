@@ -49,12 +49,17 @@ t.test('the DNS probe message', async (t) => {
 })
 
 /** Timers the test advances by hand. */
-function manualTimers(): Timers & { pending(): number; fire(): void } {
+function manualTimers(): Timers & { pending(): number; fire(): void; advance(ms: number): void; delays: number[] } {
   const queue = new Map<number, () => void>()
   let next = 0
+  let clock = 0
+  const delays: number[] = []
   return {
-    setTimeout: (fn) => { queue.set(++next, fn); return next },
+    setTimeout: (fn, ms) => { delays.push(ms); queue.set(++next, fn); return next },
     clearTimeout: (h) => { queue.delete(h as number) },
+    now: () => clock,
+    advance: (ms) => { clock += ms },
+    delays,
     pending: () => queue.size,
     fire: () => {
       const [id, fn] = [...queue][0] ?? []
@@ -89,6 +94,29 @@ t.test('health: unhealthy after N failed rounds, healthy at the first answer', a
   t.equal(timers.pending(), 1, 'the next round is scheduled')
   life.abort()
   t.equal(timers.pending(), 0, 'abort clears the timer')
+})
+
+t.test('health: rounds keep their cadence when probes take their whole timeout', async (t) => {
+  const timers = manualTimers()
+  const reports: HealthReport[] = []
+  const life = new AbortController()
+  t.teardown(() => life.abort())
+  const timeouts: number[] = []
+  // Every probe goes unanswered and takes its whole timeout (the clock moves
+  // by that much while the round runs), as a silent loss does.
+  const probe: ProbeFn = async (target, _b, o) => { timeouts.push(o.timeoutMs); timers.advance(o.timeoutMs); return { ok: false, target, reason: 'timeout' } }
+  watchHealth({
+    targets: [{ kind: 'icmp', address: '9.9.9.9' }], intervalMs: 300, failures: 2, probe, timers, timeoutMs: 5000,
+    binding: () => ({ ifname: 'wwan0', carrierDns: [] }),
+    onChange: (r) => { reports.push(r) },
+  }, { signal: life.signal })
+  const settle = () => new Promise((r) => setImmediate(r))
+  await settle()
+  timers.fire()
+  await settle()
+  t.same(timeouts, [300, 300], 'the probe timeout is capped at the interval')
+  t.same(timers.delays, [0, 0], 'the next round starts one interval after the previous one started, not after it ended')
+  t.match(reports, [{ health: 'unhealthy', failures: 2 }], 'unhealthy after failures x interval')
 })
 
 t.test('health: any answering target passes the round; a throwing probe is a failure', async (t) => {
