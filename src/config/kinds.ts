@@ -6,6 +6,7 @@
 
 import { isIP } from 'node:net'
 import { TomlDate } from 'smol-toml'
+import { canonicalIp } from '../util/ip.ts'
 import { closest } from './suggest.ts'
 import type { Probe } from './types.ts'
 
@@ -258,15 +259,25 @@ export function duration(minMs: number, maxMs: number): Kind<number> {
 
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/
 
+/** The one parser of the probe syntax (the network layer takes the result:
+ *  config's Probe is net's ProbeTarget). Addresses come out canonical
+ *  ("2620:FE::FE" -> "2620:fe::fe") so a diff of two configs is not fooled
+ *  by spelling. */
 export function parseProbe(text: string): Probe | string {
   const colon = text.indexOf(':')
   const type = colon < 0 ? text : text.slice(0, colon)
   const arg = colon < 0 ? '' : text.slice(colon + 1)
   switch (type) {
-    case 'icmp':
-      return isIP(arg) ? { kind: 'icmp', address: arg } : `"icmp:" needs an IP address ("icmp:9.9.9.9")`
-    case 'dns':
-      return arg === 'carrier' || isIP(arg) ? { kind: 'dns', server: arg } : `"dns:" needs an IP address or "carrier" ("dns:carrier")`
+    case 'icmp': {
+      const address = canonicalIp(arg)
+      return address !== undefined ? { kind: 'icmp', address } : `"icmp:" needs an IP address ("icmp:9.9.9.9")`
+    }
+    case 'dns': {
+      if (arg === 'carrier') return { kind: 'dns', server: arg }
+      // An IPv6 server may be bracketed, as in tcp: (RFC 3986 §3.2.2).
+      const server = canonicalIp(arg.replace(/^\[(.*)\]$/, '$1'))
+      return server !== undefined ? { kind: 'dns', server } : `"dns:" needs an IP address or "carrier" ("dns:carrier")`
+    }
     case 'tcp': {
       const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(arg)
       if (!m) {
@@ -275,12 +286,12 @@ export function parseProbe(text: string): Probe | string {
           : `"tcp:" needs a host and a port ("tcp:example.net:443")`
       }
       const v6 = m[1]
-      const host = v6 ?? m[2] ?? ''
+      const name = v6 ?? m[2] ?? ''
       const port = Number(m[3])
       if (v6 !== undefined && isIP(v6) !== 6) return `${JSON.stringify(v6)} is not an IPv6 address`
-      if (v6 === undefined && !isIP(host) && !HOSTNAME.test(host)) return `${JSON.stringify(host)} is not a host name or IP address`
+      if (v6 === undefined && !isIP(name) && !HOSTNAME.test(name)) return `${JSON.stringify(name)} is not a host name or IP address`
       if (port < 1 || port > 65535) return `port ${port} is out of range 1 to 65535`
-      return { kind: 'tcp', host, port }
+      return { kind: 'tcp', host: canonicalIp(name) ?? name, port }
     }
     default: {
       const near = closest(type, ['icmp', 'dns', 'tcp'])

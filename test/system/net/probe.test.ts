@@ -10,7 +10,8 @@ import t from 'tap'
 import { LinkKeeper } from '../../../src/net/keeper.ts'
 import { type HealthReport, watchHealth } from '../../../src/net/probe/health.ts'
 import { type ProbeBinding, probeOnce } from '../../../src/net/probe/probe.ts'
-import { type ProbeTarget, parseProbeTarget } from '../../../src/net/probe/targets.ts'
+import { parseProbe } from '../../../src/config/kinds.ts'
+import type { ProbeTarget } from '../../../src/net/probe/targets.ts'
 import { Rtnl } from '../../../src/net/rtnl.ts'
 import { DEFAULT_NETWORK_SETTINGS } from '../../../src/net/types.ts'
 import { FAR4, FAR6, SEED, type Teardown, makeCarrier } from '../../support/carrier.ts'
@@ -46,9 +47,9 @@ for (const f of ['hosts', 'resolv.conf']) await bindMount(t, `${runDir}/${f}`, `
 
 const binding: ProbeBinding = { ifname: 'wwan0', ipv4: SEED.ipv4!.address, ipv6: SEED.ipv6!.address, carrierDns: [FAR6] }
 const target = (text: string): ProbeTarget => {
-  const p = parseProbeTarget(text)
-  if (!p.ok) throw new Error(p.error)
-  return p.target
+  const p = parseProbe(text)
+  if (typeof p === 'string') throw new Error(p)
+  return p
 }
 
 t.test('each kind of probe is answered through the link', async (t) => {

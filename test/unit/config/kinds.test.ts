@@ -35,6 +35,12 @@ t.test('probes parse and print back', async (t) => {
     ['http:example.net', /unknown probe type "http": use/],
   ]
   for (const [text, want] of bad) t.match(parseProbe(text), want, text)
+  // Canonical addresses, so two spellings of one target compare equal.
+  t.same(parseProbe('icmp:2620:FE::FE'), { kind: 'icmp', address: '2620:fe::fe' })
+  t.same(parseProbe('dns:[2001:DB8::53]'), { kind: 'dns', server: '2001:db8::53' })
+  t.same(parseProbe('dns:2a01:598:7ff:0:10:74:210:210'), { kind: 'dns', server: '2a01:598:7ff:0:10:74:210:210' })
+  t.same(parseProbe('tcp:[2001:DB8::1]:80'), { kind: 'tcp', host: '2001:db8::1', port: 80 })
+  t.same(parseProbe('tcp:example.net:443'), { kind: 'tcp', host: 'example.net', port: 443 })
 })
 
 t.test('values in messages', async (t) => {

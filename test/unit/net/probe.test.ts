@@ -1,40 +1,10 @@
-// Probe targets, the DNS probe's message, and the health watch's counting
+// The DNS probe's message, and the health watch's counting
 // with a scripted probe and manual timers.
 
 import t from 'tap'
 import { dnsQuery, isAnswerTo } from '../../../src/net/probe/dns-message.ts'
 import { type HealthReport, type Timers, watchHealth } from '../../../src/net/probe/health.ts'
 import type { ProbeFn } from '../../../src/net/probe/probe.ts'
-import { parseProbeTarget, parseProbeTargets } from '../../../src/net/probe/targets.ts'
-
-t.test('targets', async (t) => {
-  const ok: Array<[string, unknown]> = [
-    ['icmp:9.9.9.9', { kind: 'icmp', address: '9.9.9.9' }],
-    ['icmp:2620:FE::FE', { kind: 'icmp', address: '2620:fe::fe' }],
-    ['dns:carrier', { kind: 'dns', server: 'carrier' }],
-    ['dns:2a01:598:7ff:0:10:74:210:210', { kind: 'dns', server: '2a01:598:7ff:0:10:74:210:210' }],
-    ['dns:[2001:db8::53]', { kind: 'dns', server: '2001:db8::53' }],
-    ['tcp:1.2.3.4:443', { kind: 'tcp', host: '1.2.3.4', port: 443 }],
-    ['tcp:[2001:db8::1]:80', { kind: 'tcp', host: '2001:db8::1', port: 80 }],
-    ['tcp:example.net:443', { kind: 'tcp', host: 'example.net', port: 443 }],
-  ]
-  for (const [text, target] of ok) t.same(parseProbeTarget(text), { ok: true, target }, text)
-  const bad: Array<[unknown, RegExp]> = [
-    ['9.9.9.9', /expected icmp:ADDRESS/],
-    ['icmp:dns.quad9.net', /not an IP address/],
-    ['dns:1.2.3', /not an IP address or "carrier"/],
-    ['tcp:2001:db8::1:80', /IPv6 in brackets/],
-    ['tcp:[1.2.3.4]:80', /not an IP address or host name/],
-    ['tcp:-bad-.example:80', /not an IP address or host name/],
-    ['tcp:1.2.3.4:0', /port 0 is not 1..65535/],
-    ['tcp:1.2.3.4:70000', /not 1..65535/],
-    ['http:1.2.3.4', /unknown kind "http"/],
-    [42, /is not a string/],
-  ]
-  for (const [text, error] of bad) t.match(parseProbeTarget(text), { ok: false, error }, String(text))
-  t.same(parseProbeTargets(['icmp:9.9.9.9', 'nope']).targets.length, 1)
-  t.same(parseProbeTargets(['icmp:9.9.9.9', 'nope']).errors.length, 1)
-})
 
 t.test('the DNS probe message', async (t) => {
   const q = dnsQuery(0xbeef)
