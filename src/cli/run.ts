@@ -9,7 +9,7 @@ import { ConfigInvalidError, ConfigReadError, DEFAULT_CONFIG_FILE, diffConfig, l
 import { createLogger, type Logger } from '../log.ts'
 import { pickDns } from '../net/dns/pick.ts'
 import { Rtnl } from '../net/rtnl.ts'
-import { LtedService } from '../dbus/service.ts'
+import { BusKeeper } from '../dbus/keeper.ts'
 import { Notifier, StatusReporter } from '../system/notify.ts'
 import { startWatchdog } from '../system/watchdog.ts'
 import { PinStore } from './runner/pin-store.ts'
@@ -81,33 +81,24 @@ export async function runCommand(args: string[]): Promise<number> {
   const notifier = new Notifier({ log })
   const status = new StatusReporter(notifier)
   const runners = new Map<string, ModemRunner>()
+  // D-Bus (org.lted1 on the system bus, DBUS_SYSTEM_BUS_ADDRESS respected):
+  // the keeper exports every runner and stays on the bus for the daemon's
+  // life, reconnecting in the background when the bus is not there or goes
+  // away (dbus-daemon restarted); the modems never wait for it.
+  const bus = new BusKeeper({ log, version: VERSION, reload: () => reload() })
   const startRunner = (m: Config['modems'][number]): void => {
     const r = new ModemRunner(m, { log, rtnl, dns, pins, runDir })
     runners.set(m.name, r)
     r.start()
     status.track(r)
-    bus?.addModem(r)
+    bus.addModem(r)
   }
-  let bus: LtedService | undefined
   for (const m of config.modems) startRunner(m)
-  // D-Bus (org.lted1 on the system bus, DBUS_SYSTEM_BUS_ADDRESS respected)
-  // after the runners started. Without a bus the daemon still keeps the
-  // modem online; it says so once.
-  try {
-    bus = new LtedService({ log, version: VERSION, reload: () => reload() })
-    for (const r of runners.values()) bus.addModem(r)
-    bus.requestName().then(() => notifier.ready(), (e: unknown) => {
-      log.error({ err: e }, 'D-Bus: cannot own org.lted1; running without the D-Bus interface')
-      bus?.close()
-      bus = undefined
-      // Ready all the same: the modem is kept online without D-Bus.
-      void notifier.ready()
-    })
-  } catch (e) {
-    log.error({ err: e }, 'D-Bus: cannot connect to the system bus; running without the D-Bus interface')
-    bus = undefined
-    void notifier.ready()
-  }
+  bus.start()
+  // READY=1 once, after the first attempt: the name owned, or it is clear
+  // the bus is not there now (the keeper keeps trying; the modem is kept
+  // online without D-Bus meanwhile).
+  void bus.firstAttempt.then(() => { if (!life.signal.aborted) void notifier.ready() })
   const watchdog = startWatchdog({ notifier, log, healthy: () => [...runners.values()].every((r) => r.sessionAlive()) })
 
   const stopped = new Promise<number>((resolve) => {
@@ -124,7 +115,7 @@ export async function runCommand(args: string[]): Promise<number> {
       }, STOP_DEADLINE_MS)
       Promise.allSettled([...runners.values()].map((r) => r.stop())).then(() => {
         clearTimeout(deadline)
-        bus?.close()
+        bus.close()
         status.close()
         dns.close()
         life.abort()
@@ -153,7 +144,7 @@ export async function runCommand(args: string[]): Promise<number> {
         const r = runners.get(c.modem)
         runners.delete(c.modem)
         status.untrack(c.modem)
-        bus?.removeModem(c.modem)
+        bus.removeModem(c.modem)
         void r?.stop()
       } else {
         const m = next.modems.find((x) => x.name === c.modem)
