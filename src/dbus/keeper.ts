@@ -153,9 +153,9 @@ export class BusKeeper {
     this.#owned = true
     this.#failures = 0
     if (this.#downSince === undefined) {
-      this.#log.info({ name: BUS_NAME }, 'D-Bus name owned')
+      this.#log.info({ busName: BUS_NAME }, 'D-Bus name owned')
     } else {
-      this.#log.info({ name: BUS_NAME, downMs: Date.now() - this.#downSince, modems: this.#modems.size },
+      this.#log.info({ busName: BUS_NAME, downMs: Date.now() - this.#downSince, modems: this.#modems.size },
         'D-Bus: back on the system bus; org.lted1 and every modem object exported again')
       this.#downSince = undefined
     }

@@ -112,7 +112,6 @@ export class LtedService {
     if (r !== dbus.RequestNameReply.PRIMARY_OWNER && r !== dbus.RequestNameReply.ALREADY_OWNER) {
       throw new Error(`${BUS_NAME} is already owned by another process`)
     }
-    this.#log.debug({ name: BUS_NAME }, 'D-Bus name owned')
   }
 
   get closed(): boolean { return this.#closed }
