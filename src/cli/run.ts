@@ -32,20 +32,35 @@ export class RunUsageError extends Error {
   override name = 'RunUsageError'
 }
 
-function load(file: string, log: Logger | undefined): Config | number {
+type Loaded =
+  | { readonly ok: true; readonly config: Config }
+  /** `problems`: one "file:line: [section] key: reason" line each (never a
+   *  secret: the loader describes secret values by type only). */
+  | { readonly ok: false; readonly status: 1 | 2; readonly problems: readonly Problem[] }
+
+interface Problem {
+  readonly message: string
+  readonly line?: number
+  readonly section?: string
+  readonly key?: string
+}
+
+function load(file: string, log: Logger | undefined): Loaded {
   try {
     const { config, warnings } = loadConfig(file)
     for (const w of warnings) log?.warn({ file: w.file, line: w.line }, w.message)
-    return config
+    return { ok: true, config }
   } catch (e) {
     if (e instanceof ConfigInvalidError) {
-      for (const err of e.errors) process.stderr.write(`lted: ${err.message}\n`)
-      return 2
+      return {
+        ok: false, status: 2,
+        problems: e.errors.map((err) => ({
+          message: err.message, section: err.section,
+          ...(err.line === undefined ? {} : { line: err.line }), ...(err.key === undefined ? {} : { key: err.key }),
+        })),
+      }
     }
-    if (e instanceof ConfigReadError) {
-      process.stderr.write(`lted: ${e.message}\n`)
-      return 1
-    }
+    if (e instanceof ConfigReadError) return { ok: false, status: 1, problems: [{ message: e.message }] }
     throw e
   }
 }
@@ -64,8 +79,11 @@ export async function runCommand(args: string[]): Promise<number> {
   if (values.help) { process.stdout.write(RUN_HELP); return 0 }
   const file = values.config ?? process.env.LTED_CONFIG ?? DEFAULT_CONFIG_FILE
   const first = load(file, undefined)
-  if (typeof first === 'number') return first
-  let config = first
+  if (!first.ok) {
+    for (const p of first.problems) process.stderr.write(`lted: ${p.message}\n`)
+    return first.status
+  }
+  let config = first.config
   const log = createLogger({ level: values['log-level'] })
   const runDir = values['run-dir']
   mkdirSync(runDir, { recursive: true, mode: 0o755 })
@@ -128,11 +146,15 @@ export async function runCommand(args: string[]): Promise<number> {
   })
   /** SIGHUP and D-Bus Manager.Reload(); throws when the file is invalid. */
   const reload = (): void => {
-    const next = load(file, log)
-    if (typeof next === 'number') {
-      log.error({ config: file }, 'reload refused: the configuration is invalid; keeping the running one')
-      throw new Error(`reload refused: ${file} is invalid; keeping the running configuration`)
+    const loaded = load(file, log)
+    if (!loaded.ok) {
+      // Each problem on its own log line with where it is, then one line
+      // for the refusal; the error (D-Bus Reload's reply) names them all.
+      for (const p of loaded.problems) log.error({ config: file, line: p.line, section: p.section, key: p.key }, p.message)
+      log.error({ config: file, problems: loaded.problems.length }, 'reload refused: the configuration is invalid; keeping the running one')
+      throw new Error(`reload refused, the running configuration is kept: ${loaded.problems.map((p) => p.message).join('; ')}`)
     }
+    const next = loaded.config
     const changes = diffConfig(config, next)
     config = next
     if (changes.length === 0) { log.info('reload: nothing changed'); return }
