@@ -7,7 +7,9 @@
 // on the same socket: lted must answer again on the same object paths
 // (busctl get-property / tree, ltectl status), emit PropertiesChanged again
 // (busctl monitor across another drop), have said READY=1 once only, and
-// have logged the outage once (warn) and the return once (info).
+// have logged the outage once (warn) and the return once (info). And a bus
+// that is not there when lted starts: READY=1 and the modem online all the
+// same, then on the bus once a dbus-daemon listens.
 
 import '../../support/namespace.ts'
 import { spawn } from 'node:child_process'
@@ -116,4 +118,31 @@ t.test('a restarted dbus-daemon: lted stays up, keeps the modem online and comes
   t.equal(lted.child.exitCode, null, 'lted is still running')
   const stopped = await lted.stop()
   t.equal(stopped.code, 0, 'lted stops with 0')
+})
+
+t.test('no bus at start: READY=1 and the modem online all the same, on the bus once it comes', async (t) => {
+  const carrier = await makeCarrier(t)
+  await exec('ip', ['-n', carrier.ns, 'route', 'replace', '10.153.121.40/29', 'dev', 'far'])
+  const sim = await startSim(t)
+  const bus = await startPrivateBus(t)
+  await bus.stop()
+  const notify = await NotifySocket.start()
+  t.teardown(() => notify.close())
+  const stable = { ...bus, address: bus.socketAddress }
+  const lted = startDaemonOnBus(t, stable, seedConfig(sim.link), { NOTIFY_SOCKET: notify.path })
+  await notify.waitFor((m) => m.some((x) => x.fields.READY === '1'), 'READY=1 without a bus', 10_000)
+  t.pass('READY=1 without a bus')
+  await lted.reach('connected', { timeoutMs: 30_000 })
+  const ping = await exec('ping', ['-c', '1', '-W', '2', FAR4])
+  t.equal(ping.code, 0, `connected and ping answered without a bus ${ping.stderr}`)
+  const warns = lted.log().split('\n').filter((l) => /"msg":"D-Bus: cannot own org.lted1 on the system bus/.test(l))
+  t.equal(warns.length, 1, 'one warn: no bus yet')
+  await bus.restart()
+  await waitFor(async () => (await exec('busctl', [`--address=${bus.socketAddress}`, 'get-property', 'org.lted1', MODEM, 'org.lted1.Modem', 'State'])).stdout.trim() === 's "connected"', {
+    what: `State over the bus once it is there; log:\n${lted.log().slice(-2000)}`, timeoutMs: 25_000, intervalMs: 200,
+  })
+  t.pass('State answers connected once the bus is there')
+  t.equal(lted.log().split('\n').filter((l) => BACK.test(l)).length, 1, 'one info when on the bus')
+  t.equal(notify.having('READY').length, 1, 'READY=1 not sent again')
+  t.equal((await lted.stop()).code, 0, 'lted stops with 0')
 })
