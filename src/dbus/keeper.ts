@@ -71,6 +71,8 @@ export class BusKeeper {
   #next = 0
   #service: LtedService | undefined
   #owned = false
+  /** When org.lted1 was last owned (Date.now()). */
+  #ownedAt = 0
   #timer: NodeJS.Timeout | undefined
   /** While owned: watches the connection's backlog. */
   #watch: NodeJS.Timeout | undefined
@@ -151,7 +153,7 @@ export class BusKeeper {
 
   #up(): void {
     this.#owned = true
-    this.#failures = 0
+    this.#ownedAt = Date.now()
     if (this.#downSince === undefined) {
       this.#log.info({ busName: BUS_NAME }, 'D-Bus name owned')
     } else {
@@ -175,7 +177,12 @@ export class BusKeeper {
   #down(e: unknown): void {
     const wasOwned = this.#owned
     this.#drop(true)
-    const delay = retryDelay(this.#failures++, this.#opts.backoff ?? BUS_BACKOFF, this.#opts.random ?? Math.random)
+    // The backoff starts over only after a connection that lasted: a bus
+    // in a crash loop (owned, lost, owned, ...) is retried ever more slowly
+    // and its warn/info pairs stay rare.
+    const backoff = this.#opts.backoff ?? BUS_BACKOFF
+    if (wasOwned && Date.now() - this.#ownedAt >= backoff.maxMs) this.#failures = 0
+    const delay = retryDelay(this.#failures++, backoff, this.#opts.random ?? Math.random)
     const reason = e instanceof Error ? e.message : String(e)
     if (this.#downSince === undefined) {
       this.#downSince = Date.now()
