@@ -9,7 +9,7 @@ import { ConfigInvalidError, ConfigReadError, DEFAULT_CONFIG_FILE, diffConfig, l
 import { createLogger, type Logger } from '../log.ts'
 import { pickDns } from '../net/dns/pick.ts'
 import { Rtnl } from '../net/rtnl.ts'
-import { LtedService } from '../dbus/service.ts'
+import { BusKeeper } from '../dbus/keeper.ts'
 import { Notifier, StatusReporter } from '../system/notify.ts'
 import { startWatchdog } from '../system/watchdog.ts'
 import { PinStore } from './runner/pin-store.ts'
@@ -32,20 +32,35 @@ export class RunUsageError extends Error {
   override name = 'RunUsageError'
 }
 
-function load(file: string, log: Logger | undefined): Config | number {
+type Loaded =
+  | { readonly ok: true; readonly config: Config }
+  /** `problems`: one "file:line: [section] key: reason" line each (never a
+   *  secret: the loader describes secret values by type only). */
+  | { readonly ok: false; readonly status: 1 | 2; readonly problems: readonly Problem[] }
+
+interface Problem {
+  readonly message: string
+  readonly line?: number
+  readonly section?: string
+  readonly key?: string
+}
+
+function load(file: string, log: Logger | undefined): Loaded {
   try {
     const { config, warnings } = loadConfig(file)
     for (const w of warnings) log?.warn({ file: w.file, line: w.line }, w.message)
-    return config
+    return { ok: true, config }
   } catch (e) {
     if (e instanceof ConfigInvalidError) {
-      for (const err of e.errors) process.stderr.write(`lted: ${err.message}\n`)
-      return 2
+      return {
+        ok: false, status: 2,
+        problems: e.errors.map((err) => ({
+          message: err.message, section: err.section,
+          ...(err.line === undefined ? {} : { line: err.line }), ...(err.key === undefined ? {} : { key: err.key }),
+        })),
+      }
     }
-    if (e instanceof ConfigReadError) {
-      process.stderr.write(`lted: ${e.message}\n`)
-      return 1
-    }
+    if (e instanceof ConfigReadError) return { ok: false, status: 1, problems: [{ message: e.message }] }
     throw e
   }
 }
@@ -64,8 +79,11 @@ export async function runCommand(args: string[]): Promise<number> {
   if (values.help) { process.stdout.write(RUN_HELP); return 0 }
   const file = values.config ?? process.env.LTED_CONFIG ?? DEFAULT_CONFIG_FILE
   const first = load(file, undefined)
-  if (typeof first === 'number') return first
-  let config = first
+  if (!first.ok) {
+    for (const p of first.problems) process.stderr.write(`lted: ${p.message}\n`)
+    return first.status
+  }
+  let config = first.config
   const log = createLogger({ level: values['log-level'] })
   const runDir = values['run-dir']
   mkdirSync(runDir, { recursive: true, mode: 0o755 })
@@ -81,33 +99,24 @@ export async function runCommand(args: string[]): Promise<number> {
   const notifier = new Notifier({ log })
   const status = new StatusReporter(notifier)
   const runners = new Map<string, ModemRunner>()
+  // D-Bus (org.lted1 on the system bus, DBUS_SYSTEM_BUS_ADDRESS respected):
+  // the keeper exports every runner and stays on the bus for the daemon's
+  // life, reconnecting in the background when the bus is not there or goes
+  // away (dbus-daemon restarted); the modems never wait for it.
+  const bus = new BusKeeper({ log, version: VERSION, reload: () => reload() })
   const startRunner = (m: Config['modems'][number]): void => {
     const r = new ModemRunner(m, { log, rtnl, dns, pins, runDir })
     runners.set(m.name, r)
     r.start()
     status.track(r)
-    bus?.addModem(r)
+    bus.addModem(r)
   }
-  let bus: LtedService | undefined
   for (const m of config.modems) startRunner(m)
-  // D-Bus (org.lted1 on the system bus, DBUS_SYSTEM_BUS_ADDRESS respected)
-  // after the runners started. Without a bus the daemon still keeps the
-  // modem online; it says so once.
-  try {
-    bus = new LtedService({ log, version: VERSION, reload: () => reload() })
-    for (const r of runners.values()) bus.addModem(r)
-    bus.requestName().then(() => notifier.ready(), (e: unknown) => {
-      log.error({ err: e }, 'D-Bus: cannot own org.lted1; running without the D-Bus interface')
-      bus?.close()
-      bus = undefined
-      // Ready all the same: the modem is kept online without D-Bus.
-      void notifier.ready()
-    })
-  } catch (e) {
-    log.error({ err: e }, 'D-Bus: cannot connect to the system bus; running without the D-Bus interface')
-    bus = undefined
-    void notifier.ready()
-  }
+  bus.start()
+  // READY=1 once, after the first attempt: the name owned, or it is clear
+  // the bus is not there now (the keeper keeps trying; the modem is kept
+  // online without D-Bus meanwhile).
+  void bus.firstAttempt.then(() => { if (!life.signal.aborted) void notifier.ready() })
   const watchdog = startWatchdog({ notifier, log, healthy: () => [...runners.values()].every((r) => r.sessionAlive()) })
 
   const stopped = new Promise<number>((resolve) => {
@@ -124,7 +133,7 @@ export async function runCommand(args: string[]): Promise<number> {
       }, STOP_DEADLINE_MS)
       Promise.allSettled([...runners.values()].map((r) => r.stop())).then(() => {
         clearTimeout(deadline)
-        bus?.close()
+        bus.close()
         status.close()
         dns.close()
         life.abort()
@@ -137,11 +146,15 @@ export async function runCommand(args: string[]): Promise<number> {
   })
   /** SIGHUP and D-Bus Manager.Reload(); throws when the file is invalid. */
   const reload = (): void => {
-    const next = load(file, log)
-    if (typeof next === 'number') {
-      log.error({ config: file }, 'reload refused: the configuration is invalid; keeping the running one')
-      throw new Error(`reload refused: ${file} is invalid; keeping the running configuration`)
+    const loaded = load(file, log)
+    if (!loaded.ok) {
+      // Each problem on its own log line with where it is, then one line
+      // for the refusal; the error (D-Bus Reload's reply) names them all.
+      for (const p of loaded.problems) log.error({ config: file, line: p.line, section: p.section, key: p.key }, p.message)
+      log.error({ config: file, problems: loaded.problems.length }, 'reload refused: the configuration is invalid; keeping the running one')
+      throw new Error(`reload refused, the running configuration is kept: ${loaded.problems.map((p) => p.message).join('; ')}`)
     }
+    const next = loaded.config
     const changes = diffConfig(config, next)
     config = next
     if (changes.length === 0) { log.info('reload: nothing changed'); return }
@@ -153,7 +166,7 @@ export async function runCommand(args: string[]): Promise<number> {
         const r = runners.get(c.modem)
         runners.delete(c.modem)
         status.untrack(c.modem)
-        bus?.removeModem(c.modem)
+        bus.removeModem(c.modem)
         void r?.stop()
       } else {
         const m = next.modems.find((x) => x.name === c.modem)

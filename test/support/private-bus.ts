@@ -4,7 +4,7 @@
 // root may become a monitor (busctl monitor). The socket lives in a short
 // /tmp folder made 0755 so uid 65534 can connect. Stopped in teardown.
 
-import { execFile, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { POLICY_FILE, busConfig } from '../../src/cli/demo/bus.ts'
@@ -18,37 +18,85 @@ export { POLICY_FILE }
 export const LTECTL = join(import.meta.dirname, '..', '..', 'src', 'cli', 'ltectl.ts')
 
 export interface PrivateBus {
+  /** The address dbus-daemon printed (with its guid; a new one after restart()). */
   readonly address: string
   readonly pid: number
   readonly dir: string
 }
 
-/** `extraPolicy`: more <policy> elements after the real file (a test that
- *  needs a denial root would not otherwise get). */
-export async function startPrivateBus(t: Teardown, opts: { extraPolicy?: string } = {}): Promise<PrivateBus> {
-  const dir = mkdtempSync('/tmp/ltedbus-')
-  chmodSync(dir, 0o755)
-  const conf = join(dir, 'bus.conf')
-  writeFileSync(conf, busConfig(join(dir, 'bus'), POLICY_FILE, opts.extraPolicy))
+/** A private bus that a test may stop and start again on the same socket,
+ *  as a restarted system dbus-daemon. */
+export interface RestartableBus extends PrivateBus {
+  /** `unix:path=...` without a guid: what DBUS_SYSTEM_BUS_ADDRESS holds on
+   *  a real system, and still valid after a restart (sd-bus, and so
+   *  busctl, refuses a server whose guid differs from the address's). */
+  readonly socketAddress: string
+  /** Ends the dbus-daemon (SIGKILL: a crash, SIGTERM: a clean stop). */
+  stop(signal?: NodeJS.Signals): Promise<void>
+  /** Starts a new dbus-daemon on the same socket and config. */
+  restart(): Promise<void>
+}
+
+interface BusChild {
+  readonly child: ChildProcess
+  readonly exited: Promise<void>
+  readonly address: string
+}
+
+async function spawnBus(conf: string): Promise<BusChild> {
   const child = spawn('dbus-daemon', [`--config-file=${conf}`, '--nofork', '--print-address=1', '--nopidfile'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
-  child.stdout.on('data', (b: Buffer) => { out += b.toString() })
-  child.stderr.on('data', (b: Buffer) => { err += b.toString() })
+  child.stdout?.on('data', (b: Buffer) => { out += b.toString() })
+  child.stderr?.on('data', (b: Buffer) => { err += b.toString() })
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  try {
+    const address = await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`dbus-daemon exited: ${err}`)
+      const line = out.split('\n')[0]
+      return out.includes('\n') && line ? line.trim() : undefined
+    }, { what: `dbus-daemon to print its address (${err})` })
+    return { child, exited, address }
+  } catch (e) {
+    await stopChild({ child, exited }, 'SIGKILL')
+    throw e
+  }
+}
+
+async function stopChild(b: Pick<BusChild, 'child' | 'exited'>, signal: NodeJS.Signals): Promise<void> {
+  if (b.child.exitCode === null && b.child.signalCode === null) {
+    b.child.kill(signal)
+    // A test may have stopped it (SIGSTOP: a hung bus); SIGTERM waits for this.
+    b.child.kill('SIGCONT')
+    await b.exited
+  }
+}
+
+/** `extraPolicy`: more <policy> elements after the real file (a test that
+ *  needs a denial root would not otherwise get). */
+export async function startPrivateBus(t: Teardown, opts: { extraPolicy?: string } = {}): Promise<RestartableBus> {
+  const dir = mkdtempSync('/tmp/ltedbus-')
+  chmodSync(dir, 0o755)
+  const conf = join(dir, 'bus.conf')
+  const socket = join(dir, 'bus')
+  writeFileSync(conf, busConfig(socket, POLICY_FILE, opts.extraPolicy))
+  let current: BusChild | undefined
   t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      await exited
-    }
+    if (current) await stopChild(current, 'SIGTERM')
     rmSync(dir, { recursive: true, force: true })
   })
-  const address = await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`dbus-daemon exited: ${err}`)
-    const line = out.split('\n')[0]
-    return out.includes('\n') && line ? line.trim() : undefined
-  }, { what: `dbus-daemon to print its address (${err})` })
-  return { address, pid: child.pid ?? 0, dir }
+  current = await spawnBus(conf)
+  return {
+    get address() { return current?.address ?? '' },
+    get pid() { return current?.child.pid ?? 0 },
+    dir,
+    socketAddress: `unix:path=${socket}`,
+    stop: async (signal = 'SIGTERM') => { if (current) await stopChild(current, signal) },
+    restart: async () => {
+      if (current) await stopChild(current, 'SIGTERM')
+      current = await spawnBus(conf)
+    },
+  }
 }
 
 const pexec = promisify(execFile)

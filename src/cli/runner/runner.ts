@@ -186,11 +186,17 @@ export class ModemRunner {
   /** Config reload: new settings; the PIN record is looked up again for the
    *  (possibly new) PIN so a refused PIN stays refused. */
   reload(cfg: ModemConfig): void {
+    const network = JSON.stringify(this.cfg.network) !== JSON.stringify(cfg.network)
     this.cfg = cfg
     const sim = this.context.sim
     const iccid = sim && 'iccid' in sim ? sim.iccid : ''
     const pin = cfg.sim.pin
     this.actor.send({ type: 'RELOAD', settings: machineSettings(cfg), pinRejected: !!pin && !!iccid && this.deps.pins.isRejected(iccid, pin.reveal()) })
+    // A new [network] while connected: apply the same IP configuration
+    // again under the new settings. Through the machine (IP_CHANGED), so the
+    // apply is ordered with a teardown that may be under way.
+    const ip = this.context.ip
+    if (network && ip && this.view.state === 'connected') this.actor.send({ type: 'IP_CHANGED', ip })
   }
 
   /** Looks for the device while there is none; reports its disappearance. */
@@ -223,8 +229,11 @@ export class ModemRunner {
     if (dev.protocol === 'qmi') throw new ModemError('not-supported', `${device.path} is in QMI mode; this version of lted speaks MBIM only`)
     const log = this.log.child({ dev: device.path })
     const life = new AbortController()
+    const cfg = (): ModemConfig => this.cfg
     const wan = new WanLink({
-      ifname: device.iface, settings: this.cfg.network, port: this.deps.rtnl, dns: this.deps.dns, runDir: this.deps.runDir,
+      // Read at every apply, so a reloaded [network] (metric, default
+      // route, MTU, DNS servers) takes effect without re-opening the device.
+      ifname: device.iface, get settings() { return cfg().network }, port: this.deps.rtnl, dns: this.deps.dns, runDir: this.deps.runDir,
       log: this.deps.log.child({ component: 'net', modem: this.name, iface: device.iface }),
       onEvent: (e) => {
         if (e.kind === 'link-down' || e.kind === 'carrier-lost' || e.kind === 'link-removed') {
