@@ -485,6 +485,28 @@ export const connectionMachine = setup({
         src: 'watchConnection',
         input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),
       },
+      initial: 'online',
+      states: {
+        online: {},
+        reapplying: {
+          // A newer change while applying starts the apply over (only this
+          // child is re-entered, not connected with its timers and watch).
+          on: {
+            REAPPLY: { target: 'reapplying', reenter: true },
+            IP_CHANGED: {
+              guard: ({ context, event }) => JSON.stringify(context.ip) !== JSON.stringify(event.ip),
+              target: 'reapplying', reenter: true,
+              actions: assign(({ event }) => ({ ip: event.ip })),
+            },
+          },
+          invoke: {
+            src: 'applyNetwork',
+            input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),
+            onDone: 'online',
+            onError: { target: '#modem.registered.troubled', actions: { type: 'countFailure', params: ({ event }) => ({ error: event.error }) } },
+          },
+        },
+      },
       on: {
         LINK_LOST: {
           target: 'registered.troubled',
@@ -499,12 +521,15 @@ export const connectionMachine = setup({
           actions: { type: 'countLoss', params: { reason: 'packet service detached', what: 'link lost' } },
         },
         // Modems repeat the IP configuration after a connect; only a real
-        // change is applied (the plan diff removes the old addresses).
+        // change is applied (the plan diff removes the old addresses). The
+        // public state stays connected: the session itself is untouched.
         IP_CHANGED: {
           guard: ({ context, event }) => JSON.stringify(context.ip) !== JSON.stringify(event.ip),
-          target: 'registered.applying',
-          actions: assign(({ event }) => ({ ip: event.ip, reason: 'the network changed the IP configuration; applying it' })),
+          target: '.reapplying',
+          actions: assign(({ event }) => ({ ip: event.ip })),
         },
+        // New [network] settings (reload): the same configuration applied again.
+        REAPPLY: '.reapplying',
         REGISTRATION: [
           { guard: { type: 'lostRegistration', params: ({ event }) => event.registration }, target: 'searching', actions: assign(({ context, event }) => ({ registration: event.registration, reconnects: context.reconnects + 1 })) },
           { actions: assign(({ event }) => ({ registration: event.registration })) },

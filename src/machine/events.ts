@@ -23,6 +23,8 @@ export type MachineEvent =
   | { readonly type: 'SESSION_DEACTIVATED'; readonly reason: string }
   /** The network changed the IP configuration of the active session. */
   | { readonly type: 'IP_CHANGED'; readonly ip: IpConfig }
+  /** The [network] settings changed: apply the IP configuration again. */
+  | { readonly type: 'REAPPLY' }
   /** The packet service detached (MBIM PACKET_SERVICE indication). */
   | { readonly type: 'PACKET_DETACHED' }
   | { readonly type: 'LINK_LOST'; readonly reason: string }

@@ -193,10 +193,10 @@ export class ModemRunner {
     const pin = cfg.sim.pin
     this.actor.send({ type: 'RELOAD', settings: machineSettings(cfg), pinRejected: !!pin && !!iccid && this.deps.pins.isRejected(iccid, pin.reveal()) })
     // A new [network] while connected: apply the same IP configuration
-    // again under the new settings. Through the machine (IP_CHANGED), so the
-    // apply is ordered with a teardown that may be under way.
-    const ip = this.context.ip
-    if (network && ip && this.view.state === 'connected') this.actor.send({ type: 'IP_CHANGED', ip })
+    // again under the new settings. Through the machine (REAPPLY), so the
+    // apply is ordered with a teardown that may be under way; the public
+    // state stays connected.
+    if (network) this.actor.send({ type: 'REAPPLY' })
   }
 
   /** Looks for the device while there is none; reports its disappearance. */

@@ -5,6 +5,7 @@
 import t from 'tap'
 import { ModemError } from '../../../src/modem/errors.ts'
 import { BACKOFF, backoffDelay, decidePin } from '../../../src/machine/policy.ts'
+import { publicView } from '../../../src/machine/public-state.ts'
 import { DEVICE, HOME, SEED_IP, run, seedWorld } from './harness.ts'
 
 t.test('the seed: PIN, FCC lock, registration, connection', async (t) => {
@@ -403,11 +404,20 @@ t.test('packet service detach and IP configuration changes while connected', asy
   t.equal(h.view().state, 'connected', 'the same IP configuration repeated changes nothing')
   t.equal(applies(), 1, 'and is not applied again')
   const moved = { ...SEED_IP, ipv4: { ...SEED_IP.ipv4, address: '10.153.121.11' } } as typeof SEED_IP
+  const states: string[] = []
+  const sub = h.actor.subscribe((snap) => { states.push(publicView(snap).state) })
   h.back.modem?.({ type: 'IP_CHANGED', ip: moved })
-  await h.reach('connected')
+  await h.settle()
+  t.equal(h.view().detail, 'connected.online')
   t.equal(applies(), 2, 'a changed IP configuration is applied')
+  h.send({ type: 'REAPPLY' })
+  await h.settle()
+  t.equal(applies(), 3, 'new network settings are applied again')
+  sub.unsubscribe()
+  t.same([...new Set(states)], ['connected'], 'the public state stays connected throughout')
   t.equal(connects(), 1, 'without a new data session')
   t.same(h.actor.getSnapshot().context.ip, moved)
+  t.equal(h.actor.getSnapshot().context.reconnects, 0)
   h.back.modem?.({ type: 'PACKET_DETACHED' })
   await h.reach('registered')
   await h.reach('connected')
