@@ -4,6 +4,7 @@
 
 import { type EventObject, fromCallback, fromPromise } from 'xstate'
 import type { IpConfig, ModemInfo, RadioState, Registration, SimStatus } from '../modem/types.ts'
+import type { FoundSession } from './adoption.ts'
 import type { DeviceRef, MachineEvent, MachineSettings } from './events.ts'
 
 export interface OpenOutput {
@@ -14,6 +15,11 @@ export interface OpenOutput {
   /** The configured PIN was rejected by this SIM before (the root's
    *  persistent record): it must not be sent again, even after a restart. */
   readonly pinRejected: boolean
+  /** A data session the modem still carries (read only when the SIM is
+   *  ready): the machine adopts it or disconnects it (adoption.ts). When
+   *  there is none the actor has cleared what a previous run left on the
+   *  link, as at any start. */
+  readonly session?: FoundSession | undefined
 }
 
 export interface BearerInput {
@@ -36,7 +42,8 @@ const missingCallback = (name: string) => (): never => {
 type Back = MachineEvent & EventObject
 
 export const actorSlots = {
-  /** Opens the control session; reads identity and SIM status. */
+  /** Opens the control session; reads identity, SIM status and, with the
+   *  SIM ready, an active data session. */
   openModem: fromPromise<OpenOutput, { device: DeviceRef }>(missing('openModem')),
   /** Sends the PIN: `pin` null means the configured one. Resolves with the
    *  SIM status afterwards; rejects PinRejectedError. */

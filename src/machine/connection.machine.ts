@@ -9,6 +9,7 @@ import { assign, setup, spawnChild, stopChild } from 'xstate'
 import { isModemError, PinRejectedError } from '../modem/errors.ts'
 import type { IpConfig, ModemInfo, RadioState, Registration, SimStatus } from '../modem/types.ts'
 import { actorSlots } from './actors.ts'
+import { ADOPTED_REASON, type AdoptionDecision, decideAdoption, type FoundSession } from './adoption.ts'
 import { DEFAULT_SETTINGS, type DeviceRef, type MachineEvent, type MachineSettings } from './events.ts'
 import { backoffDelay, decidePin, type PinDecision } from './policy.ts'
 
@@ -44,6 +45,15 @@ export interface MachineContext {
   readonly rung: 0 | 1 | 2
   /** After the ladder check, reconnect at once (a link loss) or back off. */
   readonly retryNow: boolean
+  /** What openModem found: a data session still active (adoption.ts). */
+  readonly found: FoundSession | undefined
+  /** `connected` is entered from an adopted session. */
+  readonly adopted: boolean
+}
+
+/** The adoption decision for the session openModem found, if any. */
+function adoption(c: MachineContext): AdoptionDecision | undefined {
+  return c.found && c.sim ? decideAdoption(c.sim, c.found, c.settings) : undefined
 }
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
@@ -107,7 +117,7 @@ export const connectionMachine = setup({
     forgetDevice: assign({
       retryNow: false,
       device: undefined, info: undefined, sim: undefined, radio: undefined, registration: undefined, ip: undefined,
-      fccTried: false, fccUnlockable: false, ipv4Fallback: false, failures: 0, rejected: false,
+      fccTried: false, fccUnlockable: false, ipv4Fallback: false, failures: 0, rejected: false, found: undefined, adopted: false,
     }),
     countFailure: assign(({ context }, p: { error: unknown }) => {
       const rejected = isModemError(p.error, 'auth-rejected') || isModemError(p.error, 'apn-rejected')
@@ -129,7 +139,7 @@ export const connectionMachine = setup({
     device: undefined, info: undefined, fccUnlockable: false, fccTried: false, sim: undefined, radio: undefined,
     registration: undefined, ip: undefined, reason: 'waiting for a modem', lastError: '',
     pinRejected: false, ipv4Fallback: false, failures: 0, rejected: false, reconnects: 0,
-    userDisconnected: false, trouble: 0, rung: 0, retryNow: false,
+    userDisconnected: false, trouble: 0, rung: 0, retryNow: false, found: undefined, adopted: false,
   }),
   initial: 'no-device',
   on: {
@@ -176,22 +186,75 @@ export const connectionMachine = setup({
     },
 
     'initializing': {
-      invoke: {
-        src: 'openModem',
-        input: ({ context }) => ({ device: context.device as DeviceRef }),
-        onDone: {
-          target: 'sim-check',
-          actions: [
-            assign(({ context, event }) => ({
-              info: event.output.info, sim: event.output.sim, fccUnlockable: event.output.fccUnlockable,
-              pinRejected: context.pinRejected || event.output.pinRejected,
-            })),
-            spawnChild('watchModem', { id: 'modem-watch', input: ({ context }) => ({ device: context.device as DeviceRef }) }),
+      initial: 'opening',
+      states: {
+        opening: {
+          invoke: {
+            src: 'openModem',
+            input: ({ context }) => ({ device: context.device as DeviceRef }),
+            onDone: {
+              target: 'deciding',
+              actions: [
+                assign(({ context, event }) => ({
+                  info: event.output.info, sim: event.output.sim, fccUnlockable: event.output.fccUnlockable,
+                  pinRejected: context.pinRejected || event.output.pinRejected, found: event.output.session,
+                })),
+                spawnChild('watchModem', { id: 'modem-watch', input: ({ context }) => ({ device: context.device as DeviceRef }) }),
+              ],
+            },
+            onError: {
+              target: '#modem.no-device',
+              actions: { type: 'failedWith', params: ({ event }) => ({ reason: `cannot open the modem: ${errorText(event.error)}`, error: event.error }) },
+            },
+          },
+        },
+        // Transient. Restart adoption (adoption.ts): a session found at open
+        // is taken over when it fits, else disconnected before dialling.
+        deciding: {
+          always: [
+            { guard: ({ context }) => context.found === undefined, target: '#modem.sim-check' },
+            {
+              guard: ({ context }) => adoption(context)?.adopt === true,
+              target: 'adopting',
+              actions: assign(({ context }) => {
+                const found = context.found as FoundSession
+                return { ip: found.ip, radio: found.radio, registration: found.registration, found: undefined, reason: adoption(context)?.reason ?? '' }
+              }),
+            },
+            { target: 'dropping-stale', actions: assign(({ context }) => ({ found: undefined, reason: adoption(context)?.reason ?? '' })) },
           ],
         },
-        onError: {
-          target: 'no-device',
-          actions: { type: 'failedWith', params: ({ event }) => ({ reason: `cannot open the modem: ${errorText(event.error)}`, error: event.error }) },
+        // The found session's configuration applied: a diff against what
+        // the previous run left on the link, so nothing is written when it
+        // is all still there. Never through CONNECT set.
+        adopting: {
+          invoke: {
+            src: 'applyNetwork',
+            input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),
+            onDone: { target: '#modem.connected', actions: assign({ adopted: true }) },
+            onError: {
+              target: 'dropping-stale',
+              actions: { type: 'failedWith', params: ({ event }) => ({ reason: `adopting the data session failed: ${errorText(event.error)}; disconnecting it and dialling again`, error: event.error }) },
+            },
+          },
+          on: {
+            SESSION_DEACTIVATED: { target: 'dropping-stale', actions: { type: 'because', params: { reason: 'the data session ended while being adopted; dialling again' } } },
+            REGISTRATION: {
+              guard: { type: 'lostRegistration', params: ({ event }) => event.registration },
+              target: 'dropping-stale',
+              actions: assign(({ event }) => ({ registration: event.registration, reason: `${describeRegistration(event.registration)} while adopting the data session; dialling again` })),
+            },
+          },
+        },
+        // Not adopted: the session and what the previous run applied go
+        // (the disconnect actor clears the link too), then the usual path.
+        'dropping-stale': {
+          invoke: {
+            src: 'disconnect',
+            input: ({ context }) => ({ device: context.device as DeviceRef }),
+            onDone: { target: '#modem.sim-check', actions: assign({ ip: undefined }) },
+            onError: { target: '#modem.sim-check', actions: assign({ ip: undefined }) },
+          },
         },
       },
     },
@@ -479,7 +542,10 @@ export const connectionMachine = setup({
     },
 
     'connected': {
-      entry: assign(({ context }) => ({ failures: 0, rejected: false, lastError: '', reason: `connected to ${context.settings.apn || 'the default APN'}` })),
+      entry: assign(({ context }) => ({
+        failures: 0, rejected: false, lastError: '', adopted: false,
+        reason: context.adopted ? ADOPTED_REASON : `connected to ${context.settings.apn || 'the default APN'}`,
+      })),
       after: { stable: { actions: assign({ trouble: 0, rung: 0 }) } },
       invoke: {
         src: 'watchConnection',

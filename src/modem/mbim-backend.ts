@@ -19,9 +19,9 @@ import { QmiClients } from '../session/qmi-clients.ts'
 import { QmiOverMbimLink } from '../session/qmi-over-mbim.ts'
 import { TransportClosedError } from '../transport/types.ts'
 import { ModemError, PinRejectedError } from './errors.ts'
-import { connectError, ipConfigFromMbim, registrationFromMbim, signalFromMbim } from './mbim-helpers.ts'
+import { connectError, ipConfigFromMbim, ipTypeFromMbim, registrationFromMbim, signalFromMbim } from './mbim-helpers.ts'
 import type {
-  BearerSettings, IpConfig, Modem, ModemEvent, ModemInfo, Opts, PacketStats, RadioState, Registration, SignalQuality, SimStatus,
+  BearerSettings, DataSession, IpConfig, Modem, ModemEvent, ModemInfo, Opts, PacketStats, RadioState, Registration, SignalQuality, SimStatus,
 } from './types.ts'
 
 /** mbimcli's timeouts for the slow commands (PROTOCOL.md 2.2). */
@@ -247,6 +247,36 @@ export class MbimModem implements Modem {
       if (e instanceof MbimStatusError && e.status === 'context-not-activated') return
       throw e
     }
+  }
+
+  /** CONNECT query for session 0 (MBIM 1.0 §10.5.12; the query is the
+   *  response-shaped structure with only the session id meaningful, as
+   *  libmbim sends it), then IP_CONFIGURATION when it is activated. A
+   *  status instead of an answer means no usable session (a modem may
+   *  refuse the query while its SIM is not ready); so does an activated
+   *  session whose IP configuration is refused (it ended in between). */
+  async dataSession(o: Opts = {}): Promise<DataSession | undefined> {
+    let state
+    try {
+      state = await this.domain('connect query', this.session.query(Connect, {
+        sessionId: 0, activationState: 'unknown', voiceCallState: 'none', ipType: 'default',
+        contextType: ContextTypes.internet, nwError: 'none',
+      }, this.opts(o)))
+    } catch (e) {
+      if (!(e instanceof MbimStatusError)) throw e
+      this.log.debug({ status: e.status }, 'connect query refused: no data session to adopt')
+      return undefined
+    }
+    if (state.activationState !== 'activated') return undefined
+    let ip
+    try {
+      ip = await this.ipConfig(o)
+    } catch (e) {
+      if (!(e instanceof MbimStatusError)) throw e
+      this.log.debug({ status: e.status }, 'IP configuration refused: the data session ended')
+      return undefined
+    }
+    return { ipType: ipTypeFromMbim(state.ipType), ip }
   }
 
   async ipConfig(o: Opts = {}): Promise<IpConfig> {

@@ -5,7 +5,7 @@ import type { ResponseOf } from '../protocol/mbim/define.ts'
 import type { IpConfiguration, RegisterStateCmd, SignalState } from '../protocol/mbim/services/basic-connect.ts'
 import type { MbimStatusName } from '../protocol/mbim/status.ts'
 import { ModemError, type ModemErrorCode } from './errors.ts'
-import type { AccessTechnology, IpConfig, IpFamilyConfig, Registration, RegistrationState, SignalQuality } from './types.ts'
+import type { AccessTechnology, IpConfig, IpFamilyConfig, IpType, Registration, RegistrationState, SignalQuality } from './types.ts'
 
 type RegisterResponse = ResponseOf<typeof RegisterStateCmd>
 type IpResponse = ResponseOf<typeof IpConfiguration>
@@ -69,6 +69,20 @@ export function ipConfigFromMbim(r: IpResponse): IpConfig {
   const v6 = family(r.ipv6ConfigurationAvailable, r.ipv6Address.map((a) => ({ onLinkPrefixLength: a.onLinkPrefixLength, address: a.ipv6Address })),
     r.ipv6Gateway, r.ipv6DnsServer, r.ipv6Mtu)
   return { ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}) }
+}
+
+/** The IP type of an activated context (MBIM 1.0 §10.5.12 IpType in the
+ *  CONNECT response: what the network activated). "ipv4-and-ipv6" is the
+ *  dual stack as two contexts, which lted sees as one session. "default"
+ *  or an unknown number says nothing: undefined. */
+export function ipTypeFromMbim(v: string | number): IpType | undefined {
+  switch (v) {
+    case 'ipv4': return 'ipv4'
+    case 'ipv6': return 'ipv6'
+    case 'ipv4v6':
+    case 'ipv4-and-ipv6': return 'ipv4v6'
+    default: return undefined
+  }
 }
 
 /** Coded RSSI 0..31 (99 unknown), as ModemManager maps it: percent =

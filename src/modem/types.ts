@@ -56,6 +56,15 @@ export interface BearerSettings {
 export type { IpConfig, IpFamilyConfig } from '../net/types.ts'
 import type { IpConfig } from '../net/types.ts'
 
+/** A data session the modem has active (MBIM: CONNECT session 0 activated),
+ *  as found when lted opens it, e.g. after a crash of the previous lted. */
+export interface DataSession {
+  /** The IP type the network activated; undefined when the modem says none
+   *  lted knows (MBIM "default"). */
+  readonly ipType: IpType | undefined
+  readonly ip: IpConfig
+}
+
 export interface SignalQuality {
   /** 0..100, or undefined when unknown. */
   readonly percent: number | undefined
@@ -114,6 +123,9 @@ export interface Modem {
   attach(o?: Opts): Promise<void>
   connect(b: BearerSettings, o?: Opts): Promise<IpConfig>
   disconnect(o?: Opts): Promise<void>
+  /** The data session active on the modem now, with its IP configuration;
+   *  undefined when there is none (or it ended while being read). */
+  dataSession(o?: Opts): Promise<DataSession | undefined>
   ipConfig(o?: Opts): Promise<IpConfig>
   signal(o?: Opts): Promise<SignalQuality>
   statistics(o?: Opts): Promise<PacketStats>

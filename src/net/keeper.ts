@@ -86,8 +86,11 @@ export class LinkKeeper {
   get desired(): Desired { return this.#desired }
 
   /** Finds the link, subscribes to its notifications until `signal` aborts,
-   *  and removes what a previous run of lted left on it. */
-  async start({ signal }: Cancel): Promise<ApplyReport> {
+   *  and removes what a previous run of lted left on it. With `sweep:
+   *  false` that waits: a data session the previous run left may be adopted
+   *  (its addresses kept by the next apply(), which removes only recorded
+   *  ones the session no longer has), or sweep() clears it all. */
+  async start({ signal, sweep = true }: Cancel & { readonly sweep?: boolean }): Promise<ApplyReport> {
     const found = await this.#o.port.findLink(this.#o.ifname, { signal })
     if (!found.ok) return { ok: false, results: [], issues: [], error: found.error }
     this.#link = found.value
@@ -96,6 +99,13 @@ export class LinkKeeper {
     const watching = this.#o.port.watch((e) => this.#onEvent(e), { signal })
     if (!watching.ok) return { ok: false, results: [], issues: [], error: watching.error }
     this.#life = signal
+    return sweep ? this.#serial('sweep', [], signal) : { ok: true, results: [], issues: [] }
+  }
+
+  /** The start-up sweep, when start() was told to wait: removes lted's
+   *  recorded addresses and its routes, as planned before any apply(). */
+  async sweep({ signal }: Cancel): Promise<ApplyReport> {
+    if (!this.#link) return notStarted()
     return this.#serial('sweep', [], signal)
   }
 

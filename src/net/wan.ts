@@ -43,9 +43,23 @@ export class WanLink {
   get binding(): ProbeBinding { return this.#binding }
 
   /** Finds the link, watches it until `signal` aborts, and clears what a
-   *  previous run left: addresses, routes and the link's DNS. */
-  async start(opts: Cancel): Promise<WanReport> {
-    const net = await this.#keeper.start(opts)
+   *  previous run left: addresses, routes and the link's DNS. With `adopt`
+   *  the clearing waits (restart adoption, issue 7): when the modem still
+   *  carries the previous run's data session, apply() with its
+   *  configuration keeps what matches (no netlink write) and removes only
+   *  recorded addresses and lted routes it no longer wants; otherwise
+   *  sweep() clears as start() would have. Foreign addresses and routes are
+   *  never touched either way (DESIGN.md safety rules). */
+  async start(opts: Cancel & { readonly adopt?: boolean }): Promise<WanReport> {
+    const net = await this.#keeper.start({ signal: opts.signal, sweep: opts.adopt !== true })
+    if (opts.adopt === true) return { net }
+    const link = this.#dnsLink()
+    return link ? { net, dns: await this.#o.dns.revert(link, opts) } : { net }
+  }
+
+  /** The clearing start({ adopt: true }) left undone: nothing is adopted. */
+  async sweep(opts: Cancel): Promise<WanReport> {
+    const net = await this.#keeper.sweep(opts)
     const link = this.#dnsLink()
     return link ? { net, dns: await this.#o.dns.revert(link, opts) } : { net }
   }

@@ -179,6 +179,9 @@ export class Modem {
   private attachWanted: boolean
   private conn: { state: Activation; ipType: IpRequest; nwError: number; apn: string; auth: AuthProtocolName }
   private stats = { inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0 }
+  /** Data sessions activated by a host's CONNECT set (shown by `status`:
+   *  tests tell a redial from an adopted session by it). */
+  private activations = 0
   private signalConfig = { interval: 0, rssiThreshold: 0, errorRateThreshold: 0 }
   private disposed = false
   /** The views last announced, to emit events only for real changes. */
@@ -514,6 +517,7 @@ export class Modem {
     const downgraded = (req.ipType === 'ipv4v6') && granted !== 'ipv4v6'
     const nwError = downgraded ? (granted === 'ipv4' ? CAUSE_IPV4_ONLY : CAUSE_IPV6_ONLY) : 0
     this.conn = { state: 'activated', ipType: granted, nwError, apn: req.apn, auth: req.auth }
+    this.activations++
     this.settle(true)
     this.emit({ type: 'ip-configuration' })
     return ok(this.connection())
@@ -623,7 +627,7 @@ export class Modem {
       radio: { ...this.radio(), fccLocked: this.fccLocked, operatingMode: this.operatingMode() },
       registration: { ...this.registration(), coverageLost: this.coverageLost, network: this.target },
       packetService: this.packetService(),
-      connection: { ...this.connection(), apn: this.conn.apn, auth: this.conn.auth },
+      connection: { ...this.connection(), apn: this.conn.apn, auth: this.conn.auth, activations: this.activations },
       signal: this.signal(),
       usbComposition: { current: this.usbComposition, next: this.persistent.usbComposition },
     }

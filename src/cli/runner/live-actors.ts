@@ -7,6 +7,7 @@ import { type EventObject, fromCallback, fromPromise } from 'xstate'
 import type { ModemConfig } from '../../config/index.ts'
 import type { Logger } from '../../log.ts'
 import type { OpenOutput } from '../../machine/actors.ts'
+import type { FoundSession } from '../../machine/adoption.ts'
 import type { DeviceRef, MachineEvent } from '../../machine/events.ts'
 import { PinRejectedError } from '../../modem/errors.ts'
 import { fccProcedure } from '../../modem/fcc-unlock.ts'
@@ -49,7 +50,24 @@ function modemEventToMachine(e: ModemEvent): MachineEvent | undefined {
   }
 }
 
+/** A data session the modem still carries (a previous lted ended without
+ *  disconnecting), with the radio and registration it lives on. */
+async function foundSession(modem: Modem, signal: AbortSignal): Promise<FoundSession | undefined> {
+  const session = await modem.dataSession(opts(signal))
+  if (!session) return undefined
+  const radio = await modem.radio(opts(signal))
+  const registration = await modem.registration(opts(signal))
+  return { ...session, radio, registration }
+}
+
 export function liveActors(c: LiveContext) {
+  const sweep = async (signal: AbortSignal): Promise<void> => {
+    const r = await c.wan().sweep(opts(signal))
+    if (r.net.ok) return
+    // A link that was not found at open was reported then; this is the rest.
+    const failed = r.net.results.filter((x) => !x.ok).length
+    if (r.net.error || failed) c.log.warn({ err: r.net.error?.message, failed }, 'what a previous run left on the link could not all be removed')
+  }
   let lastIccid = ''
   const pinRejected = (iccid: string): boolean => {
     const pin = c.config().sim.pin
@@ -63,8 +81,12 @@ export function liveActors(c: LiveContext) {
       // The full identifiers go to the debug log only (D-Bus shows them hidden).
       c.log.debug({ model: info.model, firmware: info.firmware, imei: info.imei, iccid: 'iccid' in sim ? sim.iccid : '' }, 'modem identity')
       lastIccid = sim.kind === 'ready' || sim.kind === 'pin-required' || sim.kind === 'puk-required' ? sim.iccid : ''
+      const session = sim.kind === 'ready' ? await foundSession(modem, signal) : undefined
+      // Nothing to adopt: clear what a previous run left on the link now,
+      // as any start does (the stack opened it with the sweep deferred).
+      if (!session) await sweep(signal)
       return {
-        info, sim,
+        info, sim, session,
         fccUnlockable: info.qmiOverMbim && fccProcedure(input.device.vidpid, info.model) !== undefined,
         pinRejected: lastIccid !== '' && pinRejected(lastIccid),
       }

@@ -242,7 +242,10 @@ export class ModemRunner {
       },
     })
     this.current = { device, modem: undefined, wan, life }
-    const started = await wan.start({ signal: life.signal })
+    // The sweep of what a previous run left waits until the modem is read:
+    // a data session it still carries is adopted, addresses and all
+    // (live-actors.ts openModem sweeps when there is none).
+    const started = await wan.start({ signal: life.signal, adopt: true })
     if (!started.net.ok) log.warn({ err: started.net.error?.message }, `${device.iface} not usable yet`)
     const transport = dev.transport === 'mbim-proxy'
       ? await openMbimProxy(device.path, { log, signal })

@@ -8,6 +8,7 @@ import { type AnyEventObject, createActor, fromCallback, fromPromise, SimulatedC
 import { ModemError, PinRejectedError } from '../../../src/modem/errors.ts'
 import type { IpConfig, RadioState, Registration, SimStatus } from '../../../src/modem/types.ts'
 import type { OpenOutput } from '../../../src/machine/actors.ts'
+import type { FoundSession } from '../../../src/machine/adoption.ts'
 import { connectionMachine } from '../../../src/machine/connection.machine.ts'
 import { DEFAULT_SETTINGS, type DeviceRef, type MachineEvent, type MachineSettings } from '../../../src/machine/events.ts'
 import { backoffDelay } from '../../../src/machine/policy.ts'
@@ -36,6 +37,12 @@ export interface World {
   openFails: boolean
   /** The root's persistent record says the configured PIN was rejected. */
   pinRejectedInStore: boolean
+  /** A data session openModem finds still active (restart adoption). */
+  session?: FoundSession
+  /** applyNetwork rejects this many times before it succeeds. */
+  applyFails?: number
+  /** applyNetwork waits for this before it settles. */
+  applyGate?: Promise<void>
 }
 
 export function seedWorld(over: Partial<World> = {}): World {
@@ -89,6 +96,7 @@ export function run(world: World, settings: Partial<MachineSettings> = {}): Harn
           sim: world.sim,
           fccUnlockable: world.fccUnlockable,
           pinRejected: world.pinRejectedInStore,
+          session: world.session,
         }
       }),
       sendPin: fromPromise(async ({ input }) => {
@@ -140,7 +148,14 @@ export function run(world: World, settings: Partial<MachineSettings> = {}): Harn
         if (next instanceof Error) throw next
         return next
       }),
-      applyNetwork: fromPromise(async () => { calls.push('applyNetwork') }),
+      applyNetwork: fromPromise(async () => {
+        calls.push('applyNetwork')
+        await world.applyGate
+        if (world.applyFails) {
+          world.applyFails--
+          throw new Error('addresses and routes not applied: RTNETLINK answers: Operation not permitted')
+        }
+      }),
       watchConnection: fromCallback(({ sendBack }) => {
         calls.push('watchConnection')
         back.link = sendBack as (e: MachineEvent) => void
