@@ -29,7 +29,7 @@ t.test('a fitting session is adopted: initializing -> connected, no dial', async
   t.same(h.states, ['no-device', 'initializing', 'connected'], 'straight from initializing to connected')
   t.same(io(h.calls), ['openModem', 'applyNetwork'], 'the configuration applied; no radio set, no connect, no disconnect')
   t.equal(h.view().reason, ADOPTED_REASON)
-  t.equal(h.view().detail, 'connected')
+  t.equal(h.view().detail, 'connected.online')
   const c = h.actor.getSnapshot().context
   t.same(c.ip, SEED_IP, 'the found configuration is the connection\'s')
   t.same(c.registration, HOME)
