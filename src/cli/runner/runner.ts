@@ -281,8 +281,16 @@ export class ModemRunner {
     clearInterval(this.statsTimer)
     const cur = this.current
     const signal = AbortSignal.timeout(3000)
-    if (cur?.modem && this.view.state === 'connected') {
-      await cur.modem.disconnect({ signal }).catch((e: unknown) => this.log.warn({ err: String(e) }, 'disconnect on stop failed'))
+    // A session may be up outside `connected` too: being adopted, being
+    // applied, or activated by a connect still in flight. A clean stop
+    // leaves none behind (only a crash leaves one, for adoption).
+    const v = this.view
+    const mayHaveSession = v.state === 'connected' || v.state === 'registered' || v.detail.startsWith('initializing.adopting')
+    if (cur?.modem && mayHaveSession) {
+      await cur.modem.disconnect({ signal }).catch((e: unknown) => {
+        if (v.state === 'connected') this.log.warn({ err: String(e) }, 'disconnect on stop failed')
+        else this.log.debug({ err: String(e) }, 'no session to disconnect on stop')
+      })
     }
     this.actor.stop()
     await this.releaseStack()
