@@ -71,7 +71,7 @@ export interface ModemProperties {
 export interface ModemSnapshot {
   readonly name: string
   readonly view: PublicView
-  readonly context: Pick<MachineContext, 'device' | 'info' | 'sim' | 'registration' | 'ip' | 'reconnects' | 'lastError'>
+  readonly context: Pick<MachineContext, 'device' | 'info' | 'sim' | 'registration' | 'ip' | 'recoveries' | 'lastError'>
   /** Unix seconds of the last entry into `connected`; 0 when not connected. */
   readonly connectedSince: number
   /** Signal and traffic as last read (absent: nothing read yet). */
@@ -131,7 +131,7 @@ export function modemProperties(s: ModemSnapshot): ModemProperties {
     Ipv4Config: ipFamilyDict(c.ip?.ipv4),
     Ipv6Config: ipFamilyDict(c.ip?.ipv6),
     ConnectedSince: BigInt(s.connectedSince),
-    Reconnects: c.reconnects,
+    Reconnects: c.recoveries.reconnects,
     LastError: c.lastError,
     // The modem's counters (PACKET_STATISTICS), read every 10 s while connected.
     RxBytes: s.readings?.rxBytes ?? 0n,

@@ -56,6 +56,8 @@ export function machineSettings(cfg: ModemConfig): MachineSettings {
     connectTimeoutMs: cfg.recovery.connectTimeoutMs,
     reregisterAfter: cfg.recovery.reregisterAfter,
     resetAfter: cfg.recovery.resetAfter,
+    hookAfter: cfg.recovery.hookAfter,
+    hasHook: cfg.recovery.hook.trim() !== '',
     stableMs: cfg.recovery.stableMs,
   }
 }

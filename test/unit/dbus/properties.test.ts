@@ -4,12 +4,13 @@
 import dbus from 'dbus-next'
 import t from 'tap'
 import { dbusError, ERRORS, toDBusError } from '../../../src/dbus/errors.ts'
+import { NO_RECOVERIES } from '../../../src/machine/ladder.ts'
 import { changedProperties, ipFamilyDict, MODEM_PROPERTY_SIGNATURES, type ModemSnapshot, modemProperties, plain } from '../../../src/dbus/properties.ts'
 
 const empty: ModemSnapshot = {
   name: 'modem',
   view: { state: 'no-device', detail: 'no-device', reason: 'looking for a device' },
-  context: { device: undefined, info: undefined, sim: undefined, registration: undefined, ip: undefined, reconnects: 0, lastError: '' },
+  context: { device: undefined, info: undefined, sim: undefined, registration: undefined, ip: undefined, recoveries: NO_RECOVERIES, lastError: '' },
   connectedSince: 0,
 }
 
@@ -25,7 +26,7 @@ const connected: ModemSnapshot = {
       ipv4: { address: '10.153.121.42', prefixLength: 29, gateway: '', dns: [] },
       ipv6: { address: '2a01:598::1', prefixLength: 64, gateway: '2a01:598::fe', dns: ['2a01:598::53'], mtu: 1430 },
     },
-    reconnects: 3,
+    recoveries: { reconnects: 3, reregistrations: 2, resets: 1, hooks: 1 },
     lastError: 'session deactivated',
   },
   connectedSince: 1_795_000_000,

@@ -192,11 +192,11 @@ t.test('link lost: reconnect at once, counted', async (t) => {
   h.back.link?.({ type: 'LINK_LOST', reason: 'probe failed 3 times' })
   await h.reach('registered')
   await h.reach('connected')
-  t.equal(h.actor.getSnapshot().context.reconnects, 1)
+  t.equal(h.actor.getSnapshot().context.recoveries.reconnects, 1)
   h.back.modem?.({ type: 'SESSION_DEACTIVATED', reason: 'network deactivated the context' })
   await h.settle()
   await h.reach('connected')
-  t.equal(h.actor.getSnapshot().context.reconnects, 2)
+  t.equal(h.actor.getSnapshot().context.recoveries.reconnects, 2)
   t.equal(h.calls.filter((c) => c.startsWith('connect')).length, 3, 'no wait before the first retry')
   // Coverage lost: back to searching, then registered again.
   h.back.modem?.({ type: 'REGISTRATION', registration: { ...HOME, state: 'searching' } })
