@@ -132,7 +132,7 @@ export const connectionMachine = setup({
     device: undefined, info: undefined, fccUnlockable: false, fccTried: false, sim: undefined, radio: undefined,
     registration: undefined, ip: undefined, reason: 'waiting for a modem', lastError: '',
     pinRejected: false, ipv4Fallback: false, failures: 0, rejected: false,
-    userDisconnected: false, trouble: 0, rung: 0, recoveries: NO_RECOVERIES, lastRecovery: undefined, retryNow: false,
+    userDisconnected: false, trouble: 0, rung: 0, recoveries: NO_RECOVERIES, lastSteps: {}, retryNow: false,
   }),
   initial: 'no-device',
   on: {
@@ -459,7 +459,7 @@ export const connectionMachine = setup({
         hook: {
           entry: spawnChild('runHook', {
             id: ({ context }) => `hook-${context.recoveries.hooks}`,
-            input: ({ context }) => ({ device: context.device as DeviceRef, reason: context.lastRecovery?.reason ?? context.reason }),
+            input: ({ context }) => ({ device: context.device as DeviceRef, reason: context.lastSteps.hook?.reason ?? context.reason }),
           }),
           after: { backoff: 'connecting' },
         },

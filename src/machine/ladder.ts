@@ -29,13 +29,16 @@ export interface Recoveries {
 
 export const NO_RECOVERIES: Recoveries = { reconnects: 0, reregistrations: 0, resets: 0, hooks: 0 }
 
-/** The last recovery step, for the runner's log line. */
+/** A recovery step, for the runner's log line. */
 export interface RecoveryStep {
-  readonly rung: RungName
   readonly reason: string
   /** Asked for by the user (ltectl reset), not taken by the ladder. */
   readonly byUser: boolean
 }
+
+/** The last step of each rung: one event can take two (a loss reconnects
+ *  and climbs), and each gets its own log line with its own reason. */
+export type RecoverySteps = Readonly<Partial<Record<RungName, RecoveryStep>>>
 
 export interface LadderContext {
   readonly settings: MachineSettings
@@ -44,7 +47,7 @@ export interface LadderContext {
   /** Highest rung taken since the last stable connection. */
   readonly rung: Rung
   readonly recoveries: Recoveries
-  readonly lastRecovery: RecoveryStep | undefined
+  readonly lastSteps: RecoverySteps
 }
 
 /** The rung to climb to now, or undefined to stay on reconnecting: the
@@ -72,9 +75,9 @@ const DOING = {
 } as const
 
 /** One recovery step: counted and remembered for the log. */
-export function counted(c: Pick<LadderContext, 'recoveries'>, rung: RungName, reason: string, byUser = false): Pick<LadderContext, 'recoveries' | 'lastRecovery'> {
+export function counted(c: Pick<LadderContext, 'recoveries' | 'lastSteps'>, rung: RungName, reason: string, byUser = false): Pick<LadderContext, 'recoveries' | 'lastSteps'> {
   const key = COUNTER[rung]
-  return { recoveries: { ...c.recoveries, [key]: c.recoveries[key] + 1 }, lastRecovery: { rung, reason, byUser } }
+  return { recoveries: { ...c.recoveries, [key]: c.recoveries[key] + 1 }, lastSteps: { ...c.lastSteps, [rung]: { reason, byUser } } }
 }
 
 /** Climbing to rung `to`: counted, the rung moved up, and the reason the

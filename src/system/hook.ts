@@ -133,7 +133,7 @@ export function runHook(o: HookOptions): Promise<HookOutcome> {
     timers.push(t)
     if (o.signal?.aborted) onAbort()
     else o.signal?.addEventListener('abort', onAbort, { once: true })
-    o.log.info({ pid: child.pid, timeoutMs: o.timeoutMs }, 'recovery hook started')
+    o.log.debug({ pid: child.pid, timeoutMs: o.timeoutMs }, 'recovery hook started')
   })
 }
 

@@ -7,7 +7,7 @@
 
 import type { LadderContext, Recoveries, RungName } from '../../machine/ladder.ts'
 
-export type LadderView = Pick<LadderContext, 'trouble' | 'rung' | 'recoveries' | 'lastRecovery'> & {
+export type LadderView = Pick<LadderContext, 'trouble' | 'rung' | 'recoveries' | 'lastSteps'> & {
   readonly failures: number
   readonly rejected: boolean
   readonly lastError: string
@@ -36,7 +36,7 @@ export function recoveryLogLines(prev: LadderView | undefined, next: LadderView)
   }
   for (const [rung, key] of COUNTERS) {
     if (next.recoveries[key] <= prev.recoveries[key]) continue
-    const step = next.lastRecovery?.rung === rung ? next.lastRecovery : undefined
+    const step = next.lastSteps[rung]
     const reason = step?.reason ?? 'see StateReason'
     const byUser = step?.byUser ?? false
     out.push({
@@ -58,7 +58,7 @@ export function recoveryLogLines(prev: LadderView | undefined, next: LadderView)
 /** The part of a machine context the log compares. */
 export function ladderView(c: LadderView): LadderView {
   return {
-    trouble: c.trouble, rung: c.rung, recoveries: c.recoveries, lastRecovery: c.lastRecovery,
+    trouble: c.trouble, rung: c.rung, recoveries: c.recoveries, lastSteps: c.lastSteps,
     failures: c.failures, rejected: c.rejected, lastError: c.lastError,
   }
 }

@@ -5,7 +5,7 @@ import t from 'tap'
 import { type LadderView, recoveryLogLines } from '../../../src/cli/runner/recovery-log.ts'
 import { NO_RECOVERIES } from '../../../src/machine/ladder.ts'
 
-const calm: LadderView = { trouble: 0, rung: 0, recoveries: NO_RECOVERIES, lastRecovery: undefined, failures: 0, rejected: false, lastError: '' }
+const calm: LadderView = { trouble: 0, rung: 0, recoveries: NO_RECOVERIES, lastSteps: {}, failures: 0, rejected: false, lastError: '' }
 
 t.test('nothing before the first snapshot, nothing when nothing moved', async (t) => {
   t.same(recoveryLogLines(undefined, { ...calm, trouble: 3 }), [])
@@ -16,16 +16,20 @@ t.test('nothing before the first snapshot, nothing when nothing moved', async (t
 t.test('each rung taken: warn with the reason', async (t) => {
   const loss = recoveryLogLines(calm, {
     ...calm, trouble: 1, recoveries: { ...NO_RECOVERIES, reconnects: 1 },
-    lastRecovery: { rung: 'reconnect', reason: 'link lost: wwan0: carrier-lost', byUser: false },
+    lastSteps: { reconnect: { reason: 'link lost: wwan0: carrier-lost', byUser: false } },
   })
   t.match(loss, [{ level: 'warn', msg: 'recovery reconnect: link lost: wwan0: carrier-lost', fields: { rung: 'reconnect', trouble: 1 } }])
   const reason = '3 link losses or failed attempts (last: x): re-registering (radio off and on)'
   const rereg = recoveryLogLines({ ...calm, trouble: 2 }, {
-    ...calm, trouble: 3, rung: 1, recoveries: { ...NO_RECOVERIES, reregistrations: 1 }, lastRecovery: { rung: 'reregister', reason, byUser: false },
+    ...calm, trouble: 3, rung: 1, recoveries: { ...NO_RECOVERIES, reconnects: 1, reregistrations: 1 },
+    lastSteps: { reconnect: { reason: 'link lost: probes', byUser: false }, reregister: { reason, byUser: false } },
   })
-  t.match(rereg, [{ level: 'warn', msg: `recovery reregister: ${reason}`, fields: { rung: 'reregister', reason } }])
+  t.match(rereg, [
+    { level: 'warn', msg: 'recovery reconnect: link lost: probes' },
+    { level: 'warn', msg: `recovery reregister: ${reason}`, fields: { rung: 'reregister', reason } },
+  ], 'a loss that climbs: two lines, each with its own reason')
   const hook = recoveryLogLines({ ...calm, trouble: 8, rung: 2 }, {
-    ...calm, trouble: 9, rung: 3, recoveries: { ...NO_RECOVERIES, hooks: 1 }, lastRecovery: { rung: 'hook', reason: 'r', byUser: false },
+    ...calm, trouble: 9, rung: 3, recoveries: { ...NO_RECOVERIES, hooks: 1 }, lastSteps: { hook: { reason: 'r', byUser: false } },
   })
   t.match(hook, [{ level: 'warn', fields: { rung: 'hook', recoveries: { hooks: 1 } } }])
 })
@@ -38,7 +42,7 @@ t.test('a failed attempt: warn; a rejection says it is not trouble', async (t) =
 })
 
 t.test('a reset the user asked for is info; the stable period starting over is info', async (t) => {
-  const user = recoveryLogLines(calm, { ...calm, recoveries: { ...NO_RECOVERIES, resets: 1 }, lastRecovery: { rung: 'reset', reason: 'asked', byUser: true } })
+  const user = recoveryLogLines(calm, { ...calm, recoveries: { ...NO_RECOVERIES, resets: 1 }, lastSteps: { reset: { reason: 'asked', byUser: true } } })
   t.match(user, [{ level: 'info', fields: { byUser: true } }])
   const stable = recoveryLogLines({ ...calm, trouble: 7, rung: 2 }, { ...calm })
   t.match(stable, [{ level: 'info', msg: 'connection stable: the recovery ladder starts over (was at rung 2 after 7 troubles)' }])

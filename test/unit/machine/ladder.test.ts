@@ -50,11 +50,11 @@ t.test('nextRung: the highest rung reached and not yet taken', async (t) => {
   for (const [name, trouble, rung, hasHook, want] of cases) {
     t.equal(nextRung({ settings: { ...s, hasHook }, trouble, rung }), want, name)
   }
-  const step = climb({ settings: s, trouble: 6, rung: 2, recoveries: NO_RECOVERIES, lastRecovery: undefined, lastError: 'carrier lost' }, 3)
+  const step = climb({ settings: s, trouble: 6, rung: 2, recoveries: NO_RECOVERIES, lastSteps: {}, lastError: 'carrier lost' }, 3)
   t.same(step.recoveries, { ...NO_RECOVERIES, hooks: 1 }, 'counted')
   t.equal(step.rung, 3)
   t.equal(step.reason, '6 link losses or failed attempts (last: carrier lost): running the recovery hook')
-  t.same(step.lastRecovery, { rung: 'hook', reason: step.reason, byUser: false })
+  t.same(step.lastSteps, { hook: { reason: step.reason, byUser: false } })
 })
 
 t.test('each rung at its threshold, from the settings; the hook once; stable starts over', async (t) => {
@@ -66,7 +66,7 @@ t.test('each rung at its threshold, from the settings; the hook once; stable sta
   await lose(h)
   await h.reach('connected')
   t.same(totals(h), { ...NO_RECOVERIES, reconnects: 1 }, '1: reconnected only')
-  t.same(ctx(h).lastRecovery, { rung: 'reconnect', reason: 'link lost: probes failed', byUser: false })
+  t.same(ctx(h).lastSteps, { reconnect: { reason: 'link lost: probes failed', byUser: false } })
   t.equal(count(h, 'radioOff'), 0)
 
   await lose(h)
@@ -74,7 +74,10 @@ t.test('each rung at its threshold, from the settings; the hook once; stable sta
   t.equal(count(h, 'radioOff'), 1, '2 = reregisterAfter: radio off and on')
   t.same(totals(h), { ...NO_RECOVERIES, reconnects: 2, reregistrations: 1 })
   t.equal(ctx(h).rung, 1)
-  t.match(ctx(h).lastRecovery, { rung: 'reregister', reason: /^2 link losses or failed attempts \(last: probes failed\): re-registering/ })
+  t.match(ctx(h).lastSteps, {
+    reconnect: { reason: 'link lost: probes failed' },
+    reregister: { reason: /^2 link losses or failed attempts \(last: probes failed\): re-registering/ },
+  }, 'one loss, two steps, each with its reason')
 
   await lose(h)
   await h.reach('connected')
@@ -191,13 +194,13 @@ t.test('the wedged path and the user\'s reset count as resets', async (t) => {
   h.send({ type: 'RESET' })
   await h.settle()
   t.same(totals(h), { ...NO_RECOVERIES, resets: 1 })
-  t.match(ctx(h).lastRecovery, { rung: 'reset', byUser: true })
+  t.match(ctx(h).lastSteps.reset, { byUser: true })
   t.same([ctx(h).trouble, ctx(h).rung], [0, 0], 'a user reset is not trouble')
   await reenumerate(h)
   h.back.modem?.({ type: 'MODEM_WEDGED', timeouts: 3 })
   await h.settle()
   t.same(totals(h), { ...NO_RECOVERIES, resets: 2 })
-  t.match(ctx(h).lastRecovery, { rung: 'reset', byUser: false, reason: /stopped answering \(3 requests in a row\)/ })
+  t.match(ctx(h).lastSteps.reset, { byUser: false, reason: /stopped answering \(3 requests in a row\)/ })
   t.same([ctx(h).trouble, ctx(h).rung], [6, 2], 'wedged: straight to the reset rung')
 })
 

@@ -29,9 +29,10 @@ t.test('the environment: PATH and LTED_* only', async (t) => {
   process.env.LTED_TEST_SECRET = 'do-not-pass-me'
   t.teardown(() => { delete process.env.LTED_TEST_SECRET })
   const c = capture()
-  const r = await runHook({ command: 'env', facts: FACTS, timeoutMs: 5000, log: c.log })
+  // NUL-separated: a value may span lines (tap's own variables do).
+  const r = await runHook({ command: 'env -0', facts: FACTS, timeoutMs: 5000, log: c.log, tailBytes: 65536 })
   t.equal(r.code, 0)
-  const env = Object.fromEntries(r.tail.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  const env = Object.fromEntries(r.tail.split('\0').filter((l) => l).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
   t.match(env, {
     LTED_MODEM: 'lte', LTED_DEVICE: '/dev/cdc-wdm0', LTED_USB_PATH: '1-1.1', LTED_REASON: FACTS.reason, PATH: process.env.PATH,
   })
