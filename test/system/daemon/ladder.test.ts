@@ -98,7 +98,9 @@ echo 'unplug 1' | socat - 'UNIX-CONNECT:${sim.control}'
   t.equal(env.LTED_REASON, hookReason, 'LTED_REASON: the ladder\'s reason')
   t.notOk('NOTIFY_SOCKET' in env || 'DBUS_SYSTEM_BUS_ADDRESS' in env, 'nothing of the daemon\'s environment')
   t.notMatch(record, new RegExp(`${PIN}|${PASSWORD}`), 'no PIN, no password in the hook\'s environment')
-  t.notMatch(lted.log(), new RegExp(`${PIN}|${PASSWORD}`), 'nor in the daemon\'s log')
+  // Only the password for the log: a 4-digit PIN turns up by chance in
+  // thousands of millisecond timestamps.
+  t.notOk(lted.log().includes(PASSWORD), 'no password in the daemon\'s log')
 
   // D-Bus: the counters, their PropertiesChanged, ltectl status.
   t.same(await Promise.all(['Reconnects', 'Reregistrations', 'Resets', 'HookRuns'].map(prop)), ['u 5', 'u 1', 'u 1', 'u 1'], 'the counters on D-Bus')
