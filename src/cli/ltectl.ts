@@ -111,6 +111,7 @@ function human(props: Record<string, unknown>): string {
     ['ipv6', ip(props.Ipv6Config)],
     ['connected since', since > 0 ? new Date(since * 1000).toISOString() : '-'],
     ['reconnects', String(props.Reconnects)],
+    ['recovery', `${String(props.Reregistrations)} re-registrations, ${String(props.Resets)} resets, ${String(props.HookRuns)} hook runs`],
     ['last error', String(props.LastError) || '-'],
   ]
   return rows.map(([k, v]) => `${(k + ':').padEnd(17)}${v}`).join('\n') + '\n'

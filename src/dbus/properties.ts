@@ -31,6 +31,9 @@ export const MODEM_PROPERTY_SIGNATURES = {
   Ipv6Config: 'a{sv}',
   ConnectedSince: 't',
   Reconnects: 'u',
+  Reregistrations: 'u',
+  Resets: 'u',
+  HookRuns: 'u',
   LastError: 's',
   RxBytes: 't',
   TxBytes: 't',
@@ -61,6 +64,9 @@ export interface ModemProperties {
   Ipv6Config: Record<string, dbus.Variant>
   ConnectedSince: bigint
   Reconnects: number
+  Reregistrations: number
+  Resets: number
+  HookRuns: number
   LastError: string
   RxBytes: bigint
   TxBytes: bigint
@@ -71,7 +77,7 @@ export interface ModemProperties {
 export interface ModemSnapshot {
   readonly name: string
   readonly view: PublicView
-  readonly context: Pick<MachineContext, 'device' | 'info' | 'sim' | 'registration' | 'ip' | 'reconnects' | 'lastError'>
+  readonly context: Pick<MachineContext, 'device' | 'info' | 'sim' | 'registration' | 'ip' | 'recoveries' | 'lastError'>
   /** Unix seconds of the last entry into `connected`; 0 when not connected. */
   readonly connectedSince: number
   /** Signal and traffic as last read (absent: nothing read yet). */
@@ -131,7 +137,11 @@ export function modemProperties(s: ModemSnapshot): ModemProperties {
     Ipv4Config: ipFamilyDict(c.ip?.ipv4),
     Ipv6Config: ipFamilyDict(c.ip?.ipv6),
     ConnectedSince: BigInt(s.connectedSince),
-    Reconnects: c.reconnects,
+    // The recovery ladder's totals since the daemon started (ladder.ts).
+    Reconnects: c.recoveries.reconnects,
+    Reregistrations: c.recoveries.reregistrations,
+    Resets: c.recoveries.resets,
+    HookRuns: c.recoveries.hooks,
     LastError: c.lastError,
     // The modem's counters (PACKET_STATISTICS), read every 10 s while connected.
     RxBytes: s.readings?.rxBytes ?? 0n,

@@ -70,6 +70,10 @@ export const actorSlots = {
   watchModem: fromCallback<EventObject, { device: DeviceRef }, Back>(missingCallback('watchModem')),
   /** Resets the modem; its disappearance then arrives as DEVICE_REMOVED. */
   resetModem: fromPromise<void, { device: DeviceRef }>(missing('resetModem')),
+  /** The recovery ladder's last rung: runs the configured hook command
+   *  (the composition root holds it) with the ladder's reason. Resolves
+   *  whatever the command does: a failing hook is logged, not fatal. */
+  runHook: fromPromise<void, { device: DeviceRef; reason: string }>(missing('runHook')),
   /** Releases a device that went away (net and DNS cleanup, session close). */
   release: fromPromise<void, { device: DeviceRef }>(missing('release')),
 }

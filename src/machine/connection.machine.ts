@@ -11,13 +11,14 @@ import type { IpConfig, ModemInfo, RadioState, Registration, SimStatus } from '.
 import { actorSlots } from './actors.ts'
 import { ADOPTED_REASON, type AdoptionDecision, decideAdoption, type FoundSession } from './adoption.ts'
 import { DEFAULT_SETTINGS, type DeviceRef, type MachineEvent, type MachineSettings } from './events.ts'
+import { climb, counted, type LadderContext, NO_RECOVERIES, nextRung, START_OVER, troubled, wedged } from './ladder.ts'
 import { backoffDelay, decidePin, type PinDecision } from './policy.ts'
 
 export interface MachineInput {
   readonly settings?: MachineSettings
 }
 
-export interface MachineContext {
+export interface MachineContext extends LadderContext {
   readonly settings: MachineSettings
   readonly device: DeviceRef | undefined
   readonly info: ModemInfo | undefined
@@ -37,12 +38,7 @@ export interface MachineContext {
   readonly failures: number
   /** The last failure was a rejection by the network (APN, credentials). */
   readonly rejected: boolean
-  readonly reconnects: number
   readonly userDisconnected: boolean
-  /** Link losses and failed attempts since the last stable connection. */
-  readonly trouble: number
-  /** Recovery ladder rung reached: 0 reconnecting, 1 re-registered, 2 reset. */
-  readonly rung: 0 | 1 | 2
   /** After the ladder check, reconnect at once (a link loss) or back off. */
   readonly retryNow: boolean
   /** What openModem found: a data session still active (adoption.ts). */
@@ -81,6 +77,11 @@ function describeRegistration(r: Registration): string {
     case 'unknown': return 'registration state unknown'
   }
 }
+
+/** Spawned children need distinct ids: without one xstate files each under
+ *  the key "undefined", so a later spawn orphans an earlier child, which
+ *  then escapes the machine's stop. The count was bumped just before. */
+const resetId = ({ context }: { context: MachineContext }): string => `reset-${context.recoveries.resets}`
 
 export const connectionMachine = setup({
   types: {
@@ -128,9 +129,11 @@ export const connectionMachine = setup({
       }
     }),
     countLoss: assign(({ context }, p: { reason: string; what: string }) => ({
-      reconnects: context.reconnects + 1, trouble: context.trouble + 1, retryNow: true,
+      ...counted(context, 'reconnect', `${p.what}: ${p.reason}`), trouble: context.trouble + 1, retryNow: true,
       reason: `${p.what}: ${p.reason}; reconnecting`, lastError: p.reason,
     })),
+    /** Up the recovery ladder (ladder.ts). */
+    climb: assign(({ context }, p: { to: 1 | 2 | 3 }) => climb(context, p.to)),
   },
 }).createMachine({
   id: 'modem',
@@ -138,8 +141,9 @@ export const connectionMachine = setup({
     settings: input.settings ?? DEFAULT_SETTINGS,
     device: undefined, info: undefined, fccUnlockable: false, fccTried: false, sim: undefined, radio: undefined,
     registration: undefined, ip: undefined, reason: 'waiting for a modem', lastError: '',
-    pinRejected: false, ipv4Fallback: false, failures: 0, rejected: false, reconnects: 0,
-    userDisconnected: false, trouble: 0, rung: 0, retryNow: false, found: undefined, adopted: false,
+    pinRejected: false, ipv4Fallback: false, failures: 0, rejected: false,
+    userDisconnected: false, trouble: 0, rung: 0, recoveries: NO_RECOVERIES, lastSteps: {}, retryNow: false,
+    found: undefined, adopted: false,
   }),
   initial: 'no-device',
   on: {
@@ -160,18 +164,18 @@ export const connectionMachine = setup({
     MODEM_WEDGED: {
       guard: ({ context }) => context.device !== undefined && context.rung < 2,
       actions: [
-        spawnChild('resetModem', { input: ({ context }) => ({ device: context.device as DeviceRef }) }),
-        assign(({ context, event }) => ({
-          rung: 2 as const, trouble: Math.max(context.trouble, context.settings.resetAfter),
-          reason: `the modem stopped answering (${event.timeouts} requests in a row): resetting it`,
-        })),
+        assign(({ context, event }) => wedged(context, event.timeouts)),
+        spawnChild('resetModem', { id: resetId, input: ({ context }) => ({ device: context.device as DeviceRef }) }),
       ],
     },
     RESET: {
       guard: ({ context }) => context.device !== undefined,
       actions: [
-        spawnChild('resetModem', { input: ({ context }) => ({ device: context.device as DeviceRef }) }),
-        { type: 'because', params: { reason: 'resetting the modem at the user\'s request; waiting for it to come back' } },
+        assign(({ context }) => {
+          const reason = 'resetting the modem at the user\'s request; waiting for it to come back'
+          return { ...counted(context, 'reset', reason, true), reason }
+        }),
+        spawnChild('resetModem', { id: resetId, input: ({ context }) => ({ device: context.device as DeviceRef }) }),
       ],
     },
   },
@@ -501,28 +505,32 @@ export const connectionMachine = setup({
             onError: { target: 'troubled', actions: { type: 'countFailure', params: ({ event }) => ({ error: event.error }) } },
           },
         },
-        // Transient: the recovery ladder (policy.ts LADDER) decides between
-        // reconnecting, re-registering and resetting the modem.
+        // Transient: the recovery ladder (policy.ts LADDER, ladder.ts)
+        // decides between reconnecting, re-registering, resetting the modem
+        // and running the hook.
         troubled: {
           always: [
-            {
-              guard: ({ context }) => context.trouble >= context.settings.resetAfter && context.rung < 2,
-              target: 'resetting',
-              actions: assign(({ context }) => ({ rung: 2 as const, reason: `${context.trouble} link losses or failed attempts (last: ${context.lastError}): resetting the modem` })),
-            },
-            {
-              guard: ({ context }) => context.trouble >= context.settings.reregisterAfter && context.rung < 1,
-              target: '#modem.radio-off.cycling',
-              actions: assign(({ context }) => ({ rung: 1 as const, reason: `${context.trouble} link losses or failed attempts (last: ${context.lastError}): re-registering (radio off and on)` })),
-            },
+            { guard: ({ context }) => nextRung(context) === 3, target: 'hook', actions: { type: 'climb', params: { to: 3 } } },
+            { guard: ({ context }) => nextRung(context) === 2, target: 'resetting', actions: { type: 'climb', params: { to: 2 } } },
+            { guard: ({ context }) => nextRung(context) === 1, target: '#modem.radio-off.cycling', actions: { type: 'climb', params: { to: 1 } } },
             { guard: ({ context }) => context.retryNow, target: 'connecting' },
             { target: 'backoff' },
           ],
         },
+        // The hook runs as a spawned child, not an invoked one: a hook that
+        // power-cycles the modem makes it leave (DEVICE_REMOVED), and that
+        // must not kill the hook half-way. Meanwhile the retries go on.
+        hook: {
+          entry: spawnChild('runHook', {
+            id: ({ context }) => `hook-${context.recoveries.hooks}`,
+            input: ({ context }) => ({ device: context.device as DeviceRef, reason: context.lastSteps.hook?.reason ?? context.reason }),
+          }),
+          after: { backoff: 'connecting' },
+        },
         // Waits for the reset modem to leave (DEVICE_REMOVED); if it never
         // does, the ordinary retries go on.
         resetting: {
-          entry: spawnChild('resetModem', { input: ({ context }) => ({ device: context.device as DeviceRef }) }),
+          entry: spawnChild('resetModem', { id: resetId, input: ({ context }) => ({ device: context.device as DeviceRef }) }),
           after: { resetWait: 'backoff' },
         },
         backoff: {
@@ -546,7 +554,8 @@ export const connectionMachine = setup({
         failures: 0, rejected: false, lastError: '', adopted: false,
         reason: context.adopted ? ADOPTED_REASON : `connected to ${context.settings.apn || 'the default APN'}`,
       })),
-      after: { stable: { actions: assign({ trouble: 0, rung: 0 }) } },
+      // Connected for the stable period: the ladder starts over (ladder.ts).
+      after: { stable: { guard: ({ context }) => troubled(context), actions: assign(START_OVER) } },
       invoke: {
         src: 'watchConnection',
         input: ({ context }) => ({ device: context.device as DeviceRef, ip: context.ip as IpConfig }),
@@ -597,7 +606,12 @@ export const connectionMachine = setup({
         // New [network] settings (reload): the same configuration applied again.
         REAPPLY: '.reapplying',
         REGISTRATION: [
-          { guard: { type: 'lostRegistration', params: ({ event }) => event.registration }, target: 'searching', actions: assign(({ context, event }) => ({ registration: event.registration, reconnects: context.reconnects + 1 })) },
+          {
+            guard: { type: 'lostRegistration', params: ({ event }) => event.registration }, target: 'searching',
+            actions: assign(({ context, event }) => ({
+              registration: event.registration, ...counted(context, 'reconnect', `registration lost: ${describeRegistration(event.registration)}`),
+            })),
+          },
           { actions: assign(({ event }) => ({ registration: event.registration })) },
         ],
         DISCONNECT: { target: 'registered.disconnecting', actions: assign({ userDisconnected: true, reason: 'disconnected by the user' }) },

@@ -13,6 +13,8 @@ export interface DeviceRef {
   readonly iface: string
   /** USB vendor:product in lower-case hex, when known (FCC unlock table). */
   readonly vidpid?: string
+  /** USB bus path ("1-1.1"), when known: handed to the recovery hook. */
+  readonly usbPath?: string
 }
 
 export type MachineEvent =
@@ -55,9 +57,14 @@ export interface MachineSettings {
   readonly connectTimeoutMs: number
   /** Recovery ladder (policy.ts LADDER): trouble counts (link losses and
    *  failed attempts not refused by the network) since the last stable
-   *  connection that make lted re-register, then reset the modem. */
+   *  connection that make lted re-register, reset the modem, then run the
+   *  hook command. */
   readonly reregisterAfter: number
   readonly resetAfter: number
+  readonly hookAfter: number
+  /** A hook command is configured ([recovery] hook). The command itself
+   *  stays with the composition root, which runs it (runHook). */
+  readonly hasHook: boolean
   /** Connected this long without trouble: the ladder starts over. */
   readonly stableMs: number
 }
@@ -74,5 +81,7 @@ export const DEFAULT_SETTINGS: MachineSettings = {
   connectTimeoutMs: 120_000,
   reregisterAfter: LADDER.reregisterAfter,
   resetAfter: LADDER.resetAfter,
+  hookAfter: LADDER.hookAfter,
+  hasHook: false,
   stableMs: LADDER.stableMs,
 }

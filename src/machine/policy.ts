@@ -18,14 +18,17 @@ export const BACKOFF = {
 
 /** The recovery ladder (issue: a modem that says "connected" while nothing
  *  passes, or that stops answering, never heals by redialling alone):
- *    1. reconnect the data session (immediately, then with backoff);
- *    2. after `reregisterAfter` troubles: re-register (radio off, then on);
- *    3. after `resetAfter` troubles: reset the modem and follow it through
+ *    0. reconnect the data session (immediately, then with backoff);
+ *    1. after `reregisterAfter` troubles: re-register (radio off, then on);
+ *    2. after `resetAfter` troubles: reset the modem and follow it through
  *       its re-enumeration (a wedged control channel goes here at once);
- *  then keep retrying with capped backoff. Rejections by the network (APN,
- *  credentials) are not trouble: re-registering or resetting cannot change
- *  the network's mind. Everything starts over after `stableMs` connected. */
-export const LADDER = { reregisterAfter: 3, resetAfter: 6, stableMs: 300_000 } as const
+ *    3. after `hookAfter` troubles, only when a hook command is configured:
+ *       run it (a USB power cycle, a reboot: what lted cannot do itself);
+ *  then keep retrying with capped backoff. Each rung is taken once until
+ *  the connection has been stable for `stableMs` (ladder.ts). Rejections by
+ *  the network (APN, credentials) are not trouble: re-registering or
+ *  resetting cannot change the network's mind. */
+export const LADDER = { reregisterAfter: 3, resetAfter: 6, hookAfter: 9, stableMs: 300_000 } as const
 
 export function backoffDelay(failures: number, rejected: boolean, random: () => number): number {
   const n = Math.max(1, failures)

@@ -14,6 +14,8 @@ import { fccProcedure } from '../../modem/fcc-unlock.ts'
 import type { IpConfig, Modem, ModemEvent, RadioState, SimStatus } from '../../modem/types.ts'
 import { watchHealth } from '../../net/probe/health.ts'
 import type { WanLink } from '../../net/wan.ts'
+import { scanDevices } from '../../system/devices.ts'
+import { runHook } from '../../system/hook.ts'
 import type { PinStore } from './pin-store.ts'
 
 /** What the actors reach through: the runner's current objects. */
@@ -166,6 +168,20 @@ export function liveActors(c: LiveContext) {
       })
     }),
     release: fromPromise<void, { device: DeviceRef }>(() => c.release()),
+    // The ladder's last rung. The command is read now, so a reload that
+    // changed it applies; runHook logs the outcome and never rejects.
+    runHook: fromPromise<void, { device: DeviceRef; reason: string }>(async ({ input, signal }) => {
+      const rec = c.config().recovery
+      if (rec.hook.trim() === '') {
+        c.log.warn('recovery hook rung reached but no hook is configured (any more)')
+        return
+      }
+      const usbPath = input.device.usbPath ?? scanDevices().find((d) => d.path === input.device.path)?.usbPath ?? ''
+      await runHook({
+        command: rec.hook, timeoutMs: rec.hookTimeoutMs, log: c.log, signal,
+        facts: { modem: c.config().name, device: input.device.path, usbPath, reason: input.reason },
+      })
+    }),
     resetModem: fromPromise<void, { device: DeviceRef }>(async ({ signal }) => {
       try {
         await c.modem().reset(opts(signal))

@@ -22,6 +22,7 @@ import { openMbimProxy } from '../../transport/mbim-proxy.ts'
 import { openPty } from '../../transport/pty.ts'
 import { resolveDevice } from './device.ts'
 import { liveActors } from './live-actors.ts'
+import { type LadderView, ladderView, recoveryLogLines } from './recovery-log.ts'
 import type { PinStore } from './pin-store.ts'
 
 /** How often the configured device is looked for while absent, and how long
@@ -56,6 +57,8 @@ export function machineSettings(cfg: ModemConfig): MachineSettings {
     connectTimeoutMs: cfg.recovery.connectTimeoutMs,
     reregisterAfter: cfg.recovery.reregisterAfter,
     resetAfter: cfg.recovery.resetAfter,
+    hookAfter: cfg.recovery.hookAfter,
+    hasHook: cfg.recovery.hook.trim() !== '',
     stableMs: cfg.recovery.stableMs,
   }
 }
@@ -72,6 +75,7 @@ export class ModemRunner {
   private nextOpenAt = 0
   private reopenDelay = REOPEN_MIN_MS
   private lastView: PublicView | undefined
+  private lastLadder: LadderView | undefined
   private live: Readings = { signal: undefined, rxBytes: 0n, txBytes: 0n }
   private statsTimer: NodeJS.Timeout | undefined
   private readonly viewListeners = new Set<(v: PublicView, prev: PublicView | undefined) => void>()
@@ -103,6 +107,7 @@ export class ModemRunner {
     })
     this.actor = createActor(machine, { input: { settings: machineSettings(cfg) } })
     this.actor.subscribe((s) => {
+      this.logRecovery(s.context)
       const v = publicView(s)
       const prev = this.lastView
       // Listeners hear every change (context too: an IP or operator change
@@ -135,6 +140,14 @@ export class ModemRunner {
   /** Signal and traffic, as last read. */
   get readings(): Readings {
     return this.live
+  }
+
+  /** Every rung of the recovery ladder at warn with its reason; the ladder
+   *  starting over at info (recovery-log.ts). */
+  private logRecovery(c: LadderView): void {
+    const next = ladderView(c)
+    for (const l of recoveryLogLines(this.lastLadder, next)) this.log[l.level](l.fields, l.msg)
+    this.lastLadder = next
   }
 
   private changed(v: PublicView, prev: PublicView | undefined): void {

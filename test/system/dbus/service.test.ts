@@ -29,7 +29,7 @@ class FakeModem implements ModemSource {
   context = {
     device: { path: '/dev/fake0', iface: 'wwan9' }, info: undefined, sim: { kind: 'ready', iccid: '8949', imsi: '262' },
     registration: { state: 'home', operatorCode: '26201', operatorName: 'Op', accessTechnology: 'lte', cause: 0 },
-    ip: undefined, reconnects: 0, lastError: '',
+    ip: undefined, recoveries: { reconnects: 0, reregistrations: 0, resets: 0, hooks: 0 }, lastError: '',
   } as unknown as MachineContext
   readonly sent: MachineEvent[] = []
   readonly #listeners = new Set<(v: PublicView, p: PublicView | undefined) => void>()

@@ -4,12 +4,13 @@
 import dbus from 'dbus-next'
 import t from 'tap'
 import { dbusError, ERRORS, toDBusError } from '../../../src/dbus/errors.ts'
+import { NO_RECOVERIES } from '../../../src/machine/ladder.ts'
 import { changedProperties, ipFamilyDict, MODEM_PROPERTY_SIGNATURES, type ModemSnapshot, modemProperties, plain } from '../../../src/dbus/properties.ts'
 
 const empty: ModemSnapshot = {
   name: 'modem',
   view: { state: 'no-device', detail: 'no-device', reason: 'looking for a device' },
-  context: { device: undefined, info: undefined, sim: undefined, registration: undefined, ip: undefined, reconnects: 0, lastError: '' },
+  context: { device: undefined, info: undefined, sim: undefined, registration: undefined, ip: undefined, recoveries: NO_RECOVERIES, lastError: '' },
   connectedSince: 0,
 }
 
@@ -25,7 +26,7 @@ const connected: ModemSnapshot = {
       ipv4: { address: '10.153.121.42', prefixLength: 29, gateway: '', dns: [] },
       ipv6: { address: '2a01:598::1', prefixLength: 64, gateway: '2a01:598::fe', dns: ['2a01:598::53'], mtu: 1430 },
     },
-    reconnects: 3,
+    recoveries: { reconnects: 3, reregistrations: 2, resets: 1, hooks: 1 },
     lastError: 'session deactivated',
   },
   connectedSince: 1_795_000_000,
@@ -45,6 +46,7 @@ t.test('no device: empty values, never undefined', async (t) => {
   t.equal(p.ConnectedSince, 0n)
   t.same(p.SignalQuality, [0, 99], 'no reading yet: 0 %, coded 99 (unknown)')
   t.equal(p.RxBytes, 0n)
+  t.same([p.Reconnects, p.Reregistrations, p.Resets, p.HookRuns], [0, 0, 0, 0], 'no recovery yet')
 })
 
 t.test('connected: the context mapped', async (t) => {
@@ -65,6 +67,9 @@ t.test('connected: the context mapped', async (t) => {
   t.equal(p.AccessTechnology, 'lte')
   t.equal(p.ConnectedSince, 1_795_000_000n)
   t.equal(p.Reconnects, 3)
+  t.equal(p.Reregistrations, 2)
+  t.equal(p.Resets, 1)
+  t.equal(p.HookRuns, 1)
   t.equal(p.LastError, 'session deactivated')
   t.same(plain(p.Ipv4Config), { address: '10.153.121.42', prefix: 29, dns: [] }, 'IPv4: empty gateway left out, no mtu')
   t.same(plain(p.Ipv6Config), { address: '2a01:598::1', prefix: 64, gateway: '2a01:598::fe', dns: ['2a01:598::53'], mtu: 1430 })
@@ -106,6 +111,8 @@ t.test('changedProperties: only what differs', async (t) => {
   t.same(changedProperties(a, b).sort(), ['ConnectedSince', 'Detail', 'State', 'StateReason'])
   const c = modemProperties({ ...connected, context: { ...connected.context, ip: { ipv4: { address: '10.0.0.9', prefixLength: 29, dns: [] } } } })
   t.same(changedProperties(a, c).sort(), ['Ipv4Config', 'Ipv6Config'], 'dict values compared by content')
+  const d = modemProperties({ ...connected, context: { ...connected.context, recoveries: { ...connected.context.recoveries, resets: 2, hooks: 2 } } })
+  t.same(changedProperties(a, d).sort(), ['HookRuns', 'Resets'], 'a recovery counter that moved is emitted')
   t.equal(changedProperties(undefined, a).length, Object.keys(MODEM_PROPERTY_SIGNATURES).length, 'first time: all')
 })
 

@@ -71,6 +71,8 @@ export interface Harness {
   /** Every distinct reason shown, in order. */
   readonly reasons: string[]
   readonly calls: string[]
+  /** The input of every runHook call. */
+  readonly hooks: ReadonlyArray<{ device: DeviceRef; reason: string }>
   /** Send events back as the watchers would. */
   readonly back: { modem?: ((e: MachineEvent) => void) | undefined; registration?: ((e: MachineEvent) => void) | undefined; link?: ((e: MachineEvent) => void) | undefined }
   send(e: MachineEvent): void
@@ -82,8 +84,12 @@ export interface Harness {
   advance(ms: number): Promise<void>
 }
 
-export function run(world: World, settings: Partial<MachineSettings> = {}): Harness {
+/** Actor implementations a test may put in place of the fakes below. */
+export type ActorOverrides = Partial<NonNullable<Parameters<typeof connectionMachine.provide>[0]['actors']>>
+
+export function run(world: World, settings: Partial<MachineSettings> = {}, overrides: ActorOverrides = {}): Harness {
   const calls: string[] = []
+  const hooks: Array<{ device: DeviceRef; reason: string }> = []
   const back: Harness['back'] = {}
   const full: MachineSettings = { ...DEFAULT_SETTINGS, hasPin: true, apn: 'internet.telekom', user: 'congstar', auth: 'pap', ...settings }
   const machine = connectionMachine.provide({
@@ -168,6 +174,8 @@ export function run(world: World, settings: Partial<MachineSettings> = {}): Harn
       }),
       release: fromPromise(async () => { calls.push('release') }),
       resetModem: fromPromise(async () => { calls.push('resetModem') }),
+      runHook: fromPromise(async ({ input }) => { calls.push('runHook'); hooks.push(input) }),
+      ...overrides,
     },
     delays: {
       // Deterministic jitter for tests: the midpoint.
@@ -191,7 +199,7 @@ export function run(world: World, settings: Partial<MachineSettings> = {}): Harn
     for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r))
   }
   return {
-    actor, clock, world, states, reasons, calls, back,
+    actor, clock, world, states, reasons, calls, hooks, back,
     send: (e) => actor.send(e as AnyEventObject as MachineEvent),
     state: () => publicView(actor.getSnapshot()).state,
     view: () => publicView(actor.getSnapshot()),
