@@ -9,8 +9,10 @@
 // makes it run systemd-notify without arguments, which fails and sends
 // ERRNO=22), so WATCHDOG=1 and STOPPING=1 are sent here the same way the
 // package does it, by spawning the systemd-notify binary, with the
-// assignment as its argument. As root, that child's SCM_CREDENTIALS carry
-// lted's pid (its parent), which is what NotifyAccess=main accepts; the
+// assignment as its argument. The datagrams come from that child's pid:
+// it can name lted's pid in SCM_CREDENTIALS only with CAP_SYS_ADMIN, which
+// the unit's CapabilityBoundingSet= removes, so the unit says
+// NotifyAccess=all (seen under real systemd, test/system/nspawn); the
 // package also adds MAINPID= to READY/STATUS.
 //
 // A notification must never crash or block the daemon: every call resolves

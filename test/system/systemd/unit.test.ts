@@ -49,7 +49,7 @@ const shipped = readFileSync(UNIT, 'utf8')
 t.test('the unit declares the contract', async (t) => {
   const has = (line: string): void => { t.match(shipped, new RegExp(`^${line.replace(/[$.]/g, '\\$&')}$`, 'm'), line) }
   for (const line of [
-    'Type=notify', 'NotifyAccess=main', 'ExecStart=/usr/bin/lted run', 'ExecReload=/bin/kill -HUP $MAINPID',
+    'Type=notify', 'NotifyAccess=all', 'ExecStart=/usr/bin/lted run', "ExecReload=/bin/sh -c 'kill -HUP $MAINPID'",
     'WatchdogSec=30s', 'Restart=on-failure', 'BusName=org.lted1', 'StateDirectory=lted', 'RuntimeDirectory=lted',
     'RuntimeDirectoryPreserve=restart', 'DevicePolicy=closed', 'DeviceAllow=char-usbmisc rw', 'UMask=0077',
     'RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6', 'SystemCallFilter=@system-service',
