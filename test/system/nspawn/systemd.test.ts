@@ -185,6 +185,12 @@ t.test('systemctl reload re-reads the config', async (t) => {
     { what: '"reload applied" in the journal', timeoutMs: 10_000, intervalMs: 200 })
   t.match(applied.message, /"section":"network","keys":\["metric"\]/, 'lted read the changed key')
   t.equal((await show(c, 'MainPID')).MainPID, pid, 'same process (a reload, not a restart)')
+  // The new metric reaches the live routes without a reconnect.
+  await waitFor(async () => {
+    const routes = JSON.parse(await c.ok(['ip', '-j', 'route', 'show', 'default', 'dev', 'wwan0'])) as { metric?: number }[]
+    return routes.length === 1 && routes[0]?.metric === 650
+  }, { what: 'the default route with metric 650', timeoutMs: 10_000, intervalMs: 200 })
+  t.equal(await state(c), 'connected', 'applied while connected')
 
   // An invalid file is refused and the running configuration kept.
   const bad = now()
@@ -261,7 +267,11 @@ t.test('systemd-analyze security: the same score inside as offline; no denials i
   t.same(denied.map((e) => e.message), [], 'no EPERM/EACCES, refused notification or failed exec step for lted')
   const warnings = all.filter((e) => e.identifier === 'lted' && e.priority <= 4).map((e) => e.message)
   t.comment(`lted's warnings and errors over the whole run: ${JSON.stringify(warnings)}`)
-  t.same(warnings.filter((m) => !/^skipped bytes outside any frame|^reload refused/.test(m)), [], 'no warning or error from lted but the two the test caused')
+  // What the test caused: the garbage it injects, the invalid config it
+  // reloads (the refusal and the problem it names), and the ladder's first
+  // rung for each drop (every rung is logged at warn, issue 7).
+  const caused = /^skipped bytes outside any frame|^reload refused|^\/etc\/lted\/lted\.conf:\d+: \[bearer\] auth: |^recovery reconnect: data session ended by the network/
+  t.same(warnings.filter((m) => !caused.test(m)), [], 'no warning or error from lted but the ones the test caused')
 })
 
 /** dist/ is missing or older than a file under src/. */
