@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { ControlServer, HELP as COMMANDS, serveLines } from '../sim/control.ts'
+import { startingComposition } from '../sim/model.ts'
 import { ScenarioError, loadScenario } from '../sim/scenario.ts'
 import { Simulator } from '../sim/simulator.ts'
 
@@ -56,6 +57,9 @@ export async function simCommand(args: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof ScenarioError) throw new UsageError(e.message)
     throw e
+  }
+  if (startingComposition(scenario.device, protocol) === null) {
+    throw new UsageError(`--protocol ${protocol}: none of scenario ${scenario.name}'s USB compositions (${scenario.device.usbCompositions.join(', ')}) speaks it`)
   }
   const log = pino({ level, base: null }, pino.destination({ fd: 2, sync: true }))
   const sim = await Simulator.start({ scenario, link: values.link, log, protocol })
