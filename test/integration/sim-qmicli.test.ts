@@ -55,7 +55,10 @@ const connection = (out: string): string | undefined => /Connection status: '([\
 
 /** Every flag of the acceptance list, in the seed's order, on a fresh
  *  `lted sim --protocol qmi` with the seed scenario. */
-async function acceptance(t: Test, sim: SimProcess, q: Qmicli): Promise<void> {
+async function acceptance(t: Test, sim: SimProcess, tool: Qmicli): Promise<void> {
+  const t0 = performance.now()
+  let runs = 0
+  const q: Qmicli = (...args) => { runs++; return tool(...args) }
   let f = fields(await ok(t, q('--dms-get-ids'), '--dms-get-ids'))
   t.same([f.IMEI, f['IMEI SV']], [SEED.device.imei, SEED.device.imeiSv], 'IMEI and IMEI SV')
 
@@ -123,6 +126,7 @@ async function acceptance(t: Test, sim: SimProcess, q: Qmicli): Promise<void> {
   const st = await sim.status()
   t.equal(st.modem.connection.state, 'deactivated', 'the last call took the session down')
   t.equal(st.qmiClients, 0, 'every client id was released')
+  t.comment(`${runs} qmicli runs, ${st.session.framesIn} QMUX requests reaching the device, in ${(performance.now() - t0).toFixed(0)} ms`)
 }
 
 async function startQmiProxy(t: Test): Promise<ChildProcess> {
@@ -189,6 +193,7 @@ function profile(sim: SimProcess, proxy: boolean): string {
 async function qmiNetwork(t: Test, sim: SimProcess, conf: string): Promise<string> {
   const net = (cmd: string): Promise<RunResult> => run('qmi-network', [`--profile=${conf}`, sim.link, cmd], { timeoutMs: 20_000 })
   const start = await net('start')
+  t.comment(`qmi-network start: ${start.ms.toFixed(0)} ms`)
   t.match(start.stdout, /Network started successfully/, `qmi-network start${start.stdout.includes('successfully') ? '' : `:\n${start.stdout}${start.stderr}`}`)
   t.match(start.stdout, /APN: internet\.telekom/, "with the seed's APN")
   t.equal((await sim.status()).modem.connection.state, 'activated', 'the model is connected')
@@ -240,6 +245,22 @@ t.test('qmi-network with PROXY=yes; no kernel switch: the modem goes 802.3', asy
   const out = await qmiNetwork(t, sim, profile(sim, true))
   t.match(out, /--wda-set-data-format=802-3/, 'qmi-network set the modem to 802.3 over WDA')
   t.equal((await sim.status()).qmi.wda.linkLayer, '802-3', 'the simulated modem holds 802.3')
+})
+
+t.test('at trace level the PIN and the password stay out of the log', async (t) => {
+  const pin = '8642'
+  const password = 'Pa55-lted-secret'
+  const scenario = join(t.testdir(), 'secret.json')
+  writeFileSync(scenario, JSON.stringify({ extends: 'seed', name: 'secret', sim: { pin }, bearer: { password } }))
+  const sim = await startSim(t, { protocol: 'qmi', scenario, logLevel: 'trace' })
+  const q = qmicli(sim.link, { proxy: false })
+  await ok(t, q(`--uim-verify-pin=PIN1,${pin}`), 'PIN')
+  await ok(t, q('--dms-set-fcc-authentication'), 'FCC unlock')
+  await ok(t, q(`--wds-start-network=apn='${SEED.bearer.apn}',auth='PAP',username='${SEED.bearer.user}',password='${password}'`), 'start')
+  const log = sim.stderr()
+  t.match(log, /rx qmi/, 'frames were traced')
+  const hex = (text: string): string => Buffer.from(text).toString('hex').replace(/(..)(?!$)/g, '$1 ')
+  for (const secret of [pin, password, hex(pin), hex(password)]) t.notOk(log.includes(secret), `not in the log: ${secret}`)
 })
 
 t.test('faults as qmicli meets them', async (t) => {

@@ -34,6 +34,9 @@ export function nasService(ctx: ServiceContext): SimService {
     if (r.servingSystemEvents !== undefined) c.servingSystem = r.servingSystemEvents
     if (r.systemInfo !== undefined) c.systemInfo = r.systemInfo
     clients.set(clientId, c)
+    // From now on, changes relative to what the modem holds now.
+    announced.servingSystem = JSON.stringify(servingSystem(modem()))
+    announced.systemInfo = JSON.stringify(systemInfo(modem()))
     return done({})
   })
   ctx.on(NasGetServingSystem, () => done(servingSystem(modem())))
@@ -48,6 +51,7 @@ export function nasService(ctx: ServiceContext): SimService {
   })
 
   const announce = (): void => {
+    if (![...clients.values()].some((c) => c.servingSystem || c.systemInfo)) return
     const m = modem()
     const ss = servingSystem(m)
     const ssText = JSON.stringify(ss)
