@@ -1,5 +1,6 @@
-// The simulator: a modem model behind an MBIM function (with QMI inside),
-// served on a pty, with a fault injector on its way out and runtime
+// The simulator: a modem model behind an MBIM function (with QMI inside)
+// or a raw QMUX one (`protocol`, fixed for the simulator's life), served on
+// a pty, with a fault injector on its way out and runtime
 // commands (drop, coverage loss, unplug, mute, garbage, fragments, delay).
 // `lted sim` runs one; tests run one in-process or through the CLI.
 //
