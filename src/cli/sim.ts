@@ -6,17 +6,20 @@
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { ControlServer, HELP as COMMANDS, serveLines } from '../sim/control.ts'
+import { startingComposition } from '../sim/model.ts'
 import { ScenarioError, loadScenario } from '../sim/scenario.ts'
 import { Simulator } from '../sim/simulator.ts'
 
-export const SIM_HELP = `Usage: lted sim [--scenario NAME|PATH] [--link PATH] [--control PATH] [--log-level LEVEL]
+export const SIM_HELP = `Usage: lted sim [--scenario NAME|PATH] [--protocol mbim|qmi] [--link PATH] [--control PATH] [--log-level LEVEL]
 
-Runs a simulated MBIM modem (with QMI-over-MBIM) on a pseudo-terminal, for
-mbimcli, mbim-proxy and lted itself. Prints one JSON line with the pty,
-link and control socket, then runs until SIGINT or SIGTERM.
+Runs a simulated modem on a pseudo-terminal, for mbimcli/qmicli, mbim-proxy/
+qmi-proxy and lted itself: MBIM (with QMI-over-MBIM) or raw QMI (QMUX).
+Prints one JSON line with the pty, link and control socket, then runs until
+SIGINT or SIGTERM.
 
 Options:
   --scenario NAME|PATH  built-in scenario (seed, ready) or a JSON file (default: seed)
+  --protocol mbim|qmi   the control protocol, as USB composition 8 or 6 (default: mbim)
   --link PATH           keep PATH a symlink to the current pty (like /dev/cdc-wdm0)
   --control PATH        unix socket for runtime commands (one per line, JSON replies)
   --log-level LEVEL     fatal, error, warn, info, debug or trace (frames) (default: info)
@@ -36,6 +39,7 @@ export async function simCommand(args: string[]): Promise<void> {
     args,
     options: {
       'scenario': { type: 'string', default: 'seed' },
+      'protocol': { type: 'string', default: 'mbim' },
       'link': { type: 'string' },
       'control': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -44,6 +48,8 @@ export async function simCommand(args: string[]): Promise<void> {
   })
   if (values.help) { process.stdout.write(SIM_HELP); return }
   const level = values['log-level']
+  const protocol = values.protocol
+  if (protocol !== 'mbim' && protocol !== 'qmi') throw new UsageError('--protocol: expected mbim or qmi')
   if (!(LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level: expected one of ${LEVELS.join(', ')}`)
   let scenario
   try {
@@ -52,8 +58,11 @@ export async function simCommand(args: string[]): Promise<void> {
     if (e instanceof ScenarioError) throw new UsageError(e.message)
     throw e
   }
+  if (startingComposition(scenario.device, protocol) === null) {
+    throw new UsageError(`--protocol ${protocol}: none of scenario ${scenario.name}'s USB compositions (${scenario.device.usbCompositions.join(', ')}) speaks it`)
+  }
   const log = pino({ level, base: null }, pino.destination({ fd: 2, sync: true }))
-  const sim = await Simulator.start({ scenario, link: values.link, log })
+  const sim = await Simulator.start({ scenario, link: values.link, log, protocol })
   const handle = (line: string): Promise<string> => sim.command(line)
   let control: ControlServer | null = null
   try {
@@ -77,7 +86,7 @@ export async function simCommand(args: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.stdout.write(`${JSON.stringify({
-    pty: sim.ptyPath, link: values.link ?? null, control: values.control ?? null, scenario: scenario.name, pid: process.pid,
+    pty: sim.ptyPath, link: values.link ?? null, control: values.control ?? null, scenario: scenario.name, protocol, pid: process.pid,
   })}\n`)
   serveLines(process.stdin, process.stdout, handle)
 }

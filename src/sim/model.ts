@@ -138,6 +138,28 @@ export interface Persistent {
   usbComposition: number
 }
 
+export type ControlProtocol = 'mbim' | 'qmi'
+
+/** Which control protocols a Sierra USB composition exposes (PROTOCOL.md
+ *  5.5 table): 6 QMI, 7 RMNET (QMI control), 8-12 MBIM, 13-22 both as two
+ *  USB configurations; 0-5 neither (HIP/NIC/ECM). */
+export function compositionProtocols(n: number): readonly ControlProtocol[] {
+  if (n === 6 || n === 7) return ['qmi']
+  if (n >= 8 && n <= 12) return ['mbim']
+  if (n >= 13 && n <= 22) return ['qmi', 'mbim']
+  return []
+}
+
+/** The composition a device serving `protocol` comes up in: the scenario's
+ *  own when it speaks that protocol, else the first of its list that does
+ *  (the seed is in 8, MBIM; in QMI mode it is in 6, as the seed's
+ *  `qmicli --device-open-qmi --dms-swi-get-usb-composition` shows); null
+ *  when none does. */
+export function startingComposition(device: Scenario['device'], protocol: ControlProtocol): number | null {
+  if (compositionProtocols(device.usbComposition).includes(protocol)) return device.usbComposition
+  return device.usbCompositions.find((n) => compositionProtocols(n).includes(protocol)) ?? null
+}
+
 /** 3GPP TS 24.008 causes the model uses itself. */
 const CAUSE_NETWORK_FAILURE = 17
 const CAUSE_UNKNOWN_PDP_TYPE = 28

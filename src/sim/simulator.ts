@@ -1,5 +1,6 @@
-// The simulator: a modem model behind an MBIM function (with QMI inside),
-// served on a pty, with a fault injector on its way out and runtime
+// The simulator: a modem model behind an MBIM function (with QMI inside)
+// or a raw QMUX one (`protocol`, fixed for the simulator's life), served on
+// a pty, with a fault injector on its way out and runtime
 // commands (drop, coverage loss, unplug, mute, garbage, fragments, delay).
 // `lted sim` runs one; tests run one in-process or through the CLI.
 //
@@ -13,9 +14,12 @@ import { type Cancel, type Clock, realClock } from './clock.ts'
 import { type Command, CommandError, HELP, parseCommand } from './control.ts'
 import { Output } from './faults.ts'
 import { MbimFrontend } from './mbim-frontend.ts'
-import { Modem, type ModemEvent, type Persistent } from './model.ts'
+import { type ControlProtocol, Modem, type ModemEvent, type Persistent, startingComposition } from './model.ts'
 import { SocatPty } from './pty.ts'
+import type { QmiEndpoint } from './qmi/endpoint.ts'
+import { QmuxOutput } from './qmi/output.ts'
 import { QmiOverMbim } from './qmi-over-mbim.ts'
+import { QmuxFrontend, qmuxEndpoint } from './qmux-frontend.ts'
 import type { Scenario } from './scenario.ts'
 
 /** After answering a reset, the device lingers this long before it drops
@@ -30,6 +34,8 @@ export interface SimulatorOptions {
   readonly log: Logger
   readonly clock?: Clock
   readonly socat?: string
+  /** MBIM (with QMI inside; the default) or raw QMUX, as composition 8 or 6. */
+  readonly protocol?: ControlProtocol
 }
 
 export type Reply = { readonly ok: true } & Record<string, unknown> | { readonly ok: false; readonly error: string }
@@ -43,9 +49,10 @@ export class Simulator {
   private readonly socat: string | undefined
   private readonly persistent: Persistent
   private modem: Modem
-  private readonly qmi: QmiOverMbim
-  private readonly frontend: MbimFrontend
-  private readonly output: Output
+  readonly protocol: ControlProtocol
+  private readonly qmi: QmiEndpoint
+  private readonly frontend: MbimFrontend | QmuxFrontend
+  private readonly output: Output | QmuxOutput
   private pty: SocatPty | null = null
   private replug: Cancel | null = null
   private unmute: Cancel | null = null
@@ -66,18 +73,29 @@ export class Simulator {
     this.log = root.child({ component: 'sim' })
     this.clock = opts.clock ?? realClock
     this.socat = opts.socat
-    this.persistent = { usbComposition: opts.scenario.device.usbComposition }
+    this.protocol = opts.protocol ?? 'mbim'
+    const composition = startingComposition(opts.scenario.device, this.protocol)
+    if (composition === null) throw new Error(`scenario ${opts.scenario.name} has no USB composition that speaks ${this.protocol}`)
+    this.persistent = { usbComposition: composition }
     this.modem = this.newModem()
-    this.output = new Output({ write: (b) => this.pty?.write(b), clock: this.clock, log: root.child({ component: 'sim-out' }) })
-    this.qmi = new QmiOverMbim({
-      modem: () => this.modem,
-      log: root.child({ component: 'sim-qmi' }),
-      indicate: (q) => this.frontend.indicateQmi(q),
-    })
+    const write = (b: Uint8Array): void => this.pty?.write(b)
+    const outLog = root.child({ component: 'sim-out' })
+    const qmi = { modem: () => this.modem, log: root.child({ component: 'sim-qmi' }), indicate: (q: Uint8Array) => this.frontend.indicateQmi(q) }
+    if (this.protocol === 'qmi') {
+      const output = new QmuxOutput({ write, clock: this.clock, log: outLog })
+      this.output = output
+      this.qmi = qmuxEndpoint(qmi)
+      this.frontend = new QmuxFrontend({ endpoint: this.qmi, send: (f) => output.send(f), log: root.child({ component: 'sim-qmux' }) })
+      return
+    }
+    const output = new Output({ write, clock: this.clock, log: outLog })
+    this.output = output
+    const overMbim = new QmiOverMbim(qmi)
+    this.qmi = overMbim
     this.frontend = new MbimFrontend({
       modem: () => this.modem,
-      qmi: this.qmi,
-      send: (m, max) => this.output.send(m, max),
+      qmi: overMbim,
+      send: (m, max) => output.send(m, max),
       clock: this.clock,
       log: root.child({ component: 'sim-mbim' }),
     })
@@ -86,7 +104,7 @@ export class Simulator {
   static async start(opts: SimulatorOptions): Promise<Simulator> {
     const sim = new Simulator(opts)
     await sim.plugIn()
-    sim.log.info({ scenario: opts.scenario.name, pty: sim.ptyPath, link: opts.link ?? null }, 'simulator running')
+    sim.log.info({ scenario: opts.scenario.name, protocol: sim.protocol, pty: sim.ptyPath, link: opts.link ?? null }, 'simulator running')
     return sim
   }
 
@@ -245,6 +263,7 @@ export class Simulator {
   status(): Record<string, unknown> {
     return {
       scenario: this.scenario.name,
+      protocol: this.protocol,
       plugged: this.plugged,
       plugCount: this.plugCount,
       pty: this.ptyPath,
@@ -252,6 +271,7 @@ export class Simulator {
       link: this.link ?? null,
       session: this.frontend.status(),
       qmiClients: this.qmi.clientCount,
+      qmi: this.qmi.status(),
       faults: { ...this.output.faults },
       counters: { ...this.output.counters, rxBytes: this.rxBytes, ignoredBytes: this.ignoredBytes, queued: this.output.pending },
       modem: this.modem.snapshot(),

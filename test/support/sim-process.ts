@@ -1,9 +1,9 @@
 // `lted sim` as a child process for integration tests: a private temp dir
-// with a uniquely named device link (mbim-network keys its state file by
-// the link's basename) and control socket, the first stdout line parsed,
-// control commands over the socket, and cleanup in teardown even when the
-// test fails: SIGTERM, then SIGKILL; temp dir and mbim-network state file
-// removed.
+// with a uniquely named device link (mbim-network and qmi-network key their
+// state files by the link's basename) and control socket, the first stdout
+// line parsed, control commands over the socket, and cleanup in teardown
+// even when the test fails: SIGTERM, then SIGKILL; temp dir and the
+// mbim-network / qmi-network state files removed.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -38,6 +38,8 @@ export interface SimProcess {
 
 export interface SimOptions {
   readonly scenario?: string
+  /** 'qmi': raw QMUX on the pty (composition 6); default MBIM. */
+  readonly protocol?: 'mbim' | 'qmi'
   readonly logLevel?: string
   readonly extraArgs?: readonly string[]
 }
@@ -49,7 +51,8 @@ export async function startSim(t: Teardown, opts: SimOptions = {}): Promise<SimP
   const control = join(dir, 'control.sock')
   const args = [
     LTED, 'sim', '--link', link, '--control', control, '--log-level', opts.logLevel ?? 'debug',
-    ...(opts.scenario ? ['--scenario', opts.scenario] : []), ...(opts.extraArgs ?? []),
+    ...(opts.scenario ? ['--scenario', opts.scenario] : []), ...(opts.protocol ? ['--protocol', opts.protocol] : []),
+    ...(opts.extraArgs ?? []),
   ]
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
@@ -70,6 +73,7 @@ export async function startSim(t: Teardown, opts: SimOptions = {}): Promise<SimP
     }
     rmSync(dir, { recursive: true, force: true })
     rmSync(`/tmp/mbim-network-state-${name}`, { force: true })
+    rmSync(`/tmp/qmi-network-state-${name}`, { force: true })
   })
   const first = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout })

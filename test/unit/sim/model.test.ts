@@ -3,7 +3,7 @@
 // events, operating modes, and what it announces.
 
 import t from 'tap'
-import { type Modem as ModemT, Modem, type ModemEvent, grantIpType } from '../../../src/sim/model.ts'
+import { type Modem as ModemT, Modem, type ModemEvent, compositionProtocols, grantIpType, startingComposition } from '../../../src/sim/model.ts'
 import { loadScenario, mergeJson, parseScenario, BUILT_IN } from '../../../src/sim/scenario.ts'
 import { ManualClock } from '../../support/manual-clock.ts'
 
@@ -223,4 +223,15 @@ t.test('hardware radio switch off', async (t) => {
   t.equal(m.registration().state, 'deregistered')
   m.setSignalConfiguration({ interval: 5, rssiThreshold: 2, errorRateThreshold: 0 })
   t.same(m.signalConfiguration(), { interval: 5, rssiThreshold: 2, errorRateThreshold: 0 })
+})
+
+t.test('which protocol a USB composition speaks, and where a device starts', async (t) => {
+  t.same([6, 7, 8, 9, 12, 13, 22, 0, 5, 23].map((n) => compositionProtocols(n)), [
+    ['qmi'], ['qmi'], ['mbim'], ['mbim'], ['mbim'], ['qmi', 'mbim'], ['qmi', 'mbim'], [], [], [],
+  ])
+  const device = loadScenario('seed').device
+  t.equal(startingComposition(device, 'mbim'), 8, "the seed's own composition for MBIM")
+  t.equal(startingComposition(device, 'qmi'), 6, 'the first QMI one of its list for QMI')
+  t.equal(startingComposition({ ...device, usbComposition: 14, usbCompositions: [14] }, 'qmi'), 14, 'a dual composition serves both')
+  t.equal(startingComposition({ ...device, usbComposition: 9, usbCompositions: [8, 9] }, 'qmi'), null, 'none speaks QMI')
 })

@@ -137,12 +137,17 @@ const ServingSystem = struct({
 
 const CurrentPlmn = struct({ mcc: u16, mnc: u16, description: qmiString({ prefix: 'u8', sample: 'congstar' }) })
 
+/** The MNC as a number loses its width ("01" and "001" are both 1); this
+ *  TLV says whether it has three digits (libqmi "MNC PCS Digit Include
+ *  Status", response 0x27, indication 0x29). */
+const MncPcsDigit = struct({ mcc: u16, mnc: u16, includesPcsDigit: bool8 })
+
 /** Response and indication share 0x01..0x12, but from 0x19 on the
  *  indication numbers its TLVs differently (it carries extra PLMN-name and
  *  time TLVs): LAC/cell id/TAC are 0x1C/0x1D/0x24 in the response and
- *  0x1D/0x1E/0x25 in the indication (libqmi qmi-service-nas.json; PROTOCOL.md
- *  5.7 gives the response ids only). UNVERIFIED against a captured
- *  indication. */
+ *  0x1D/0x1E/0x25 in the indication, the MNC width 0x27 and 0x29 (libqmi
+ *  qmi-service-nas.json; PROTOCOL.md 5.7 gives the response ids only).
+ *  UNVERIFIED against a captured indication. */
 export const NasGetServingSystem = qmiMessage(NAS, 0x0024, 'get-serving-system', {
   request: {},
   response: {
@@ -153,6 +158,7 @@ export const NasGetServingSystem = qmiMessage(NAS, 0x0024, 'get-serving-system',
     lac3gpp: opt(0x1C, u16),
     cid3gpp: opt(0x1D, u32),
     lteTac: opt(0x24, u16),
+    mncPcsDigitIncludeStatus: opt(0x27, MncPcsDigit),
   },
   indication: {
     servingSystem: req(0x01, ServingSystem),
@@ -162,6 +168,7 @@ export const NasGetServingSystem = qmiMessage(NAS, 0x0024, 'get-serving-system',
     lac3gpp: opt(0x1D, u16),
     cid3gpp: opt(0x1E, u32),
     lteTac: opt(0x25, u16),
+    mncPcsDigitIncludeStatus: opt(0x29, MncPcsDigit),
   },
 })
 

@@ -91,6 +91,22 @@ const VerboseCallEndReason = struct({ type: WdsVerboseCallEndReasonType, reason:
  *  a number here (the verbose reason is the useful one). */
 const CallEndReason = u16
 
+/** The few call end reasons a 3GPP data call commonly ends with (values
+ *  from libqmi qmi-enums-wds.h, QmiWdsCallEndReason). */
+export const WdsCallEndReasons = {
+  'generic-unspecified': 1,
+  'generic-client-end': 2,
+  'generic-no-service': 3,
+  'generic-authentication-failed': 10,
+  'gsm-wcdma-regular-deactivation': 1008,
+  'gsm-wcdma-network-failure': 1009,
+  'gsm-wcdma-unknown-apn': 1013,
+  'gsm-wcdma-unknown-pdp': 1014,
+} as const
+
+/** Verbose reasons of type 'cm' used with the above (libqmi: CM no-service). */
+export const WdsVerboseCmReasons = { 'no-service': 2001 } as const
+
 const ProfileId = struct({ profileType: WdsProfileType, profileIndex: u8 })
 
 const IpWithPrefix = struct({ address: ipv6, prefixLength: u8 })
