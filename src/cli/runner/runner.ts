@@ -6,11 +6,12 @@
 import { existsSync } from 'node:fs'
 import { type Actor, createActor } from 'xstate'
 import type { ModemConfig } from '../../config/index.ts'
+import { hideIdentifier } from '../../dbus/properties.ts'
 import type { Logger } from '../../log.ts'
 import { connectionMachine } from '../../machine/connection.machine.ts'
 import { type DeviceRef, type MachineEvent, type MachineSettings } from '../../machine/events.ts'
 import { type PublicView, publicView } from '../../machine/public-state.ts'
-import { ModemError } from '../../modem/errors.ts'
+import { ModemError, isModemError } from '../../modem/errors.ts'
 import { openMbimModem } from '../../modem/mbim-backend.ts'
 import type { Modem, Readings } from '../../modem/types.ts'
 import type { DnsBackend } from '../../net/dns/backend.ts'
@@ -19,16 +20,25 @@ import { WanLink } from '../../net/wan.ts'
 import { takeMbimFrame } from '../../protocol/mbim/stream.ts'
 import { MbimSession } from '../../session/mbim-session.ts'
 import { openMbimProxy } from '../../transport/mbim-proxy.ts'
+import { scanDevices } from '../../system/devices.ts'
+import { resetUsbDevice } from '../../system/usb-reset.ts'
 import { openPty } from '../../transport/pty.ts'
-import { resolveDevice } from './device.ts'
+import { DeviceClaims } from './claims.ts'
+import { type ResolvedDevice, WrongModemError, deviceKey, resolveDevice } from './device.ts'
 import { liveActors } from './live-actors.ts'
 import type { PinStore } from './pin-store.ts'
 
 /** How often the configured device is looked for while absent, and how long
- *  a failed open waits before the next try (doubling, capped). */
+ *  a failed open waits before the next try (doubling, capped). Polled: the
+ *  `netlink` package has no NETLINK_KOBJECT_UEVENT socket, so there is no
+ *  uevent listener to wait on; sysfs itself has no inotify. */
 const POLL_MS = 500
 /** How often traffic counters are read while connected. */
 const STATS_MS = 10_000
+/** After an unanswered read, the next one comes this soon: a modem that
+ *  stopped answering is found wedged in wedged-after x request-timeout
+ *  (plus these gaps), not wedged-after x STATS_MS. */
+const RECHECK_MS = 1000
 
 const REOPEN_MIN_MS = 1000
 const REOPEN_MAX_MS = 30_000
@@ -40,7 +50,12 @@ export interface RunnerDeps {
   readonly pins: PinStore
   /** /run/lted: the record of applied addresses, the resolv.conf file. */
   readonly runDir: string
+  /** Stands in for /sys (lted run --sys-root); default /sys. */
   readonly sysRoot?: string
+  /** Stands in for /dev; default /dev. */
+  readonly devRoot?: string
+  /** Shared by every runner of the daemon: who holds which device. */
+  readonly claims?: DeviceClaims
 }
 
 export function machineSettings(cfg: ModemConfig): MachineSettings {
@@ -74,13 +89,23 @@ export class ModemRunner {
   private lastView: PublicView | undefined
   private live: Readings = { signal: undefined, rxBytes: 0n, txBytes: 0n }
   private statsTimer: NodeJS.Timeout | undefined
+  /** Which trackTraffic(true) the pending read belongs to. */
+  private statsRound = 0
   private readonly viewListeners = new Set<(v: PublicView, prev: PublicView | undefined) => void>()
+  private readonly claims: DeviceClaims
+  /** Who the modem is, learnt when it was opened: its USB path (sysfs) is
+   *  preferred on the next appearance, whatever its cdc-wdm number or
+   *  interface name then; its IMEI (modem info) tells a different modem. */
+  private identity: { usbPath?: string | undefined; imei?: string | undefined } = {}
+  /** Devices found to be another modem (IMEI), by deviceKey(), until they leave. */
+  private readonly notMine = new Map<string, string>()
 
   constructor(cfg: ModemConfig, deps: RunnerDeps) {
     this.name = cfg.name
     this.cfg = cfg
     this.deps = deps
     this.log = deps.log.child({ component: 'modem', modem: cfg.name })
+    this.claims = deps.claims ?? new DeviceClaims()
     const machine = connectionMachine.provide({
       actors: liveActors({
         log: this.log,
@@ -99,6 +124,8 @@ export class ModemRunner {
         release: () => this.releaseStack(),
         pins: deps.pins,
         onLinkEvent: (fn) => { this.linkListeners.add(fn); return () => this.linkListeners.delete(fn) },
+        deviceLeft: (device, ms, signal) => this.deviceLeft(device, ms, signal),
+        usbReset: (device, signal) => this.usbReset(device, signal),
       }),
     })
     this.actor = createActor(machine, { input: { settings: machineSettings(cfg) } })
@@ -117,6 +144,7 @@ export class ModemRunner {
       } else {
         this.log.debug({ state: v.state, detail: v.detail, reason: v.reason }, v.reason)
       }
+      if (v.state === 'no-device') this.claims.release(this.name)
       if (v.state === 'no-device' && prev && prev.state !== 'no-device') this.scheduleReopen()
       if (v.state === 'connected') this.reopenDelay = REOPEN_MIN_MS
       this.trackTraffic(v.state === 'connected')
@@ -146,19 +174,35 @@ export class ModemRunner {
     this.changed(this.view, this.lastView)
   }
 
-  /** Reads the traffic counters every STATS_MS while connected. */
+  /** Reads the traffic counters every STATS_MS while connected (sooner
+   *  after a read the modem did not answer, RECHECK_MS). */
   private trackTraffic(on: boolean): void {
-    if (!on) { clearInterval(this.statsTimer); this.statsTimer = undefined; return }
+    if (!on) { clearTimeout(this.statsTimer); this.statsTimer = undefined; this.statsRound++; return }
     if (this.statsTimer) return
+    const round = this.statsRound
+    const next = (ms: number): void => {
+      if (round !== this.statsRound) return // stopped meanwhile
+      this.statsTimer = setTimeout(read, ms)
+      this.statsTimer.unref()
+    }
     const read = (): void => {
       // No shorter abort than the session's own timeout: an unanswered read
       // must count toward detecting a wedged modem.
-      this.current?.modem?.statistics()
-        .then((s) => { if (s.rxBytes !== this.live.rxBytes || s.txBytes !== this.live.txBytes) this.reading(s) })
-        .catch((e: unknown) => this.log.debug({ err: String(e) }, 'statistics not read'))
+      const modem = this.current?.modem
+      if (!modem) { next(STATS_MS); return }
+      modem.statistics().then(
+        (s) => {
+          if (s.rxBytes !== this.live.rxBytes || s.txBytes !== this.live.txBytes) this.reading(s)
+          next(STATS_MS)
+        },
+        (e: unknown) => {
+          this.log.debug({ err: String(e) }, 'statistics not read')
+          // Once wedged the machine resets the modem; asking more is useless.
+          next(isModemError(e, 'timeout') ? RECHECK_MS : STATS_MS)
+        },
+      )
     }
-    read()
-    this.statsTimer = setInterval(read, STATS_MS)
+    this.statsTimer = setTimeout(read, 0)
     this.statsTimer.unref()
   }
 
@@ -186,29 +230,106 @@ export class ModemRunner {
   /** Config reload: new settings; the PIN record is looked up again for the
    *  (possibly new) PIN so a refused PIN stays refused. */
   reload(cfg: ModemConfig): void {
+    const was = this.cfg
     this.cfg = cfg
+    if (cfg.device !== was.device || cfg.usbPath !== was.usbPath || cfg.imei !== was.imei) this.rebind()
     const sim = this.context.sim
     const iccid = sim && 'iccid' in sim ? sim.iccid : ''
     const pin = cfg.sim.pin
     this.actor.send({ type: 'RELOAD', settings: machineSettings(cfg), pinRejected: !!pin && !!iccid && this.deps.pins.isRejected(iccid, pin.reveal()) })
   }
 
-  /** Looks for the device while there is none; reports its disappearance. */
+  /** The binding keys changed (device, usb-path, imei): what was learnt is
+   *  forgotten, and a device that no longer fits is let go. */
+  private rebind(): void {
+    this.identity = {}
+    this.notMine.clear()
+    const dev = this.current?.device as ResolvedDevice | undefined
+    if (!dev) return
+    const imei = this.context.info?.imei
+    const fits = (this.cfg.device === 'auto' || this.cfg.device === dev.path) &&
+      (this.cfg.usbPath === undefined || this.cfg.usbPath === dev.usbPath) &&
+      (this.cfg.imei === undefined || this.cfg.imei === imei)
+    if (!fits) this.actor.send({ type: 'DEVICE_REMOVED', reason: `reload: ${dev.path} no longer fits [modem] device / usb-path / imei; looking again` })
+  }
+
+  /** Looks for the device while there is none (every appearance resolved
+   *  afresh: cdc-wdm number and interface name may have changed); reports
+   *  its disappearance. */
   private tick(): void {
     this.poll = setTimeout(() => this.tick(), POLL_MS)
     const state = this.view.state
     if (state === 'no-device') {
       if (Date.now() < this.nextOpenAt) return
-      const r = resolveDevice(this.cfg, this.deps.sysRoot === undefined ? {} : { sysRoot: this.deps.sysRoot })
+      const r = this.resolve()
       if (!r.ok) {
         if (this.context.reason !== r.reason) this.actor.send({ type: 'DEVICE_REMOVED', reason: r.reason })
         return
       }
+      this.appearing(r.device)
+      this.claims.claim(deviceKey(r.device), this.name)
       this.actor.send({ type: 'DEVICE_ADDED', device: r.device })
       return
     }
     const dev = this.current?.device
     if (dev && !existsSync(dev.path)) this.actor.send({ type: 'DEVICE_REMOVED', reason: `${dev.path} disappeared` })
+    const imei = this.context.info?.imei
+    if (imei && imei !== this.identity.imei) {
+      if (this.identity.imei) this.log.info({ imei, was: this.identity.imei }, 'a different modem than before (IMEI)')
+      this.identity = { ...this.identity, imei }
+    }
+  }
+
+  private resolve(): ReturnType<typeof resolveDevice> {
+    const sysRoot = this.deps.sysRoot ?? '/sys'
+    const devRoot = this.deps.devRoot ?? '/dev'
+    const found = scanDevices(sysRoot, devRoot)
+    // A device refused for its IMEI is tried again once it has left.
+    const present = new Set(found.map(deviceKey))
+    for (const k of this.notMine.keys()) if (!present.has(k) && !(k.startsWith('/') && existsSync(k))) this.notMine.delete(k)
+    return resolveDevice(this.cfg, {
+      sysRoot, devRoot, found, prefer: this.cfg.usbPath ?? this.identity.usbPath,
+      skip: (d) => {
+        const key = deviceKey(d)
+        const owner = this.claims.owner(key)
+        if (owner !== undefined && owner !== this.name) return `used by modem ${owner}`
+        return this.notMine.get(key)
+      },
+    })
+  }
+
+  /** Logs how this appearance relates to the last one (followed after a
+   *  re-enumeration, or another modem). */
+  private appearing(d: ResolvedDevice): void {
+    const was = this.identity.usbPath
+    if (was !== undefined && d.usbPath !== undefined && d.usbPath !== was) {
+      this.log.info({ usbPath: d.usbPath, was }, `another USB device than before: ${d.usbPath} (was ${was})`)
+    } else if (was !== undefined && d.usbPath === was) {
+      this.log.info({ usbPath: d.usbPath, path: d.path, iface: d.iface }, `the modem at USB ${was} is back as ${d.path} / ${d.iface}`)
+    }
+    if (d.usbPath !== undefined) this.identity = { ...this.identity, usbPath: d.usbPath }
+  }
+
+  /** True once `device` is no longer the one open (it left, or was
+   *  replaced), false after `ms`. */
+  private async deviceLeft(device: DeviceRef, ms: number, signal: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + ms
+    for (;;) {
+      if (this.current?.device !== device || !existsSync(device.path)) return true
+      if (Date.now() >= deadline || signal.aborted) return false
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
+  /** The last rung of a reset: the USB device re-enumerated through sysfs
+   *  (system/usb-reset.ts). False when its USB path is unknown (a pty). */
+  private async usbReset(device: DeviceRef, signal: AbortSignal): Promise<boolean> {
+    const usbPath = (device as ResolvedDevice).usbPath
+    if (usbPath === undefined) return false
+    this.log.warn({ usbPath, device: device.path }, `the modem did not leave after the reset request: resetting USB device ${usbPath} through sysfs (authorized 0, then 1)`)
+    const left = await resetUsbDevice({ sysRoot: this.deps.sysRoot ?? '/sys', usbPath, gone: () => !existsSync(device.path), signal })
+    this.log.info({ usbPath, left }, left ? `USB device ${usbPath} re-authorized; waiting for it to enumerate` : `USB device ${usbPath} did not leave; re-authorized anyway`)
+    return true
   }
 
   private scheduleReopen(): void {
@@ -219,7 +340,7 @@ export class ModemRunner {
   private async openStack(device: DeviceRef, signal: AbortSignal): Promise<Modem> {
     await this.releaseStack()
     // The machine hands back the object resolveDevice made (a ResolvedDevice).
-    const dev = device as DeviceRef & { transport?: string; protocol?: string }
+    const dev = device as DeviceRef & { transport?: string; protocol?: string; usbPath?: string }
     if (dev.protocol === 'qmi') throw new ModemError('not-supported', `${device.path} is in QMI mode; this version of lted speaks MBIM only`)
     const log = this.log.child({ dev: device.path })
     const life = new AbortController()
@@ -233,6 +354,7 @@ export class ModemRunner {
       },
     })
     this.current = { device, modem: undefined, wan, life }
+    if (dev.usbPath !== undefined) this.identity = { ...this.identity, usbPath: dev.usbPath }
     const started = await wan.start({ signal: life.signal })
     if (!started.net.ok) log.warn({ err: started.net.error?.message }, `${device.iface} not usable yet`)
     const transport = dev.transport === 'mbim-proxy'
@@ -243,6 +365,7 @@ export class ModemRunner {
     const session = new MbimSession(transport, { log, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) })
     try {
       const modem = await openMbimModem(session, device.path, log, { signal }, { requestTimeoutMs, wedgedAfter: rec.wedgedAfter })
+      await this.checkImei(modem, dev, signal)
       this.current.modem = modem
       modem.onEvent((e) => { if (e.type === 'signal') this.reading({ signal: e.signal }) })
       modem.signal({ signal }).then((q) => this.reading({ signal: q }), () => undefined)
@@ -251,6 +374,21 @@ export class ModemRunner {
       await session.dispose()
       throw e
     }
+  }
+
+  /** With [modem] imei set, the modem must be that one: another is closed
+   *  and left alone until it leaves (the IMEIs in full only at debug). */
+  private async checkImei(modem: Modem, dev: ResolvedDevice | DeviceRef, signal: AbortSignal): Promise<void> {
+    const want = this.cfg.imei
+    if (want === undefined) return
+    const { imei } = await modem.info({ signal })
+    this.identity = { ...this.identity, imei }
+    if (imei === want) return
+    this.log.debug({ imei, configured: want }, 'IMEI mismatch')
+    const why = `its IMEI ${hideIdentifier(imei, 8)} is not the configured imei: not used`
+    this.notMine.set(deviceKey(dev as ResolvedDevice), why)
+    this.log.warn({ device: dev.path }, `${dev.path}: ${why}`)
+    throw new WrongModemError(`${dev.path} is another modem: ${why}`)
   }
 
   private async releaseStack(): Promise<void> {
@@ -266,7 +404,8 @@ export class ModemRunner {
   /** Stop: disconnect if connected, remove what was applied, close. */
   async stop(): Promise<void> {
     clearTimeout(this.poll)
-    clearInterval(this.statsTimer)
+    clearTimeout(this.statsTimer)
+    this.statsRound++
     const cur = this.current
     const signal = AbortSignal.timeout(3000)
     if (cur?.modem && this.view.state === 'connected') {
