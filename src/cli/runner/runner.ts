@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs'
 import { type Actor, createActor } from 'xstate'
 import type { ModemConfig } from '../../config/index.ts'
-import { hideIdentifier } from '../../dbus/properties.ts'
 import type { Logger } from '../../log.ts'
 import { connectionMachine } from '../../machine/connection.machine.ts'
 import { type DeviceRef, type MachineEvent, type MachineSettings } from '../../machine/events.ts'
@@ -20,11 +19,11 @@ import { WanLink } from '../../net/wan.ts'
 import { takeMbimFrame } from '../../protocol/mbim/stream.ts'
 import { MbimSession } from '../../session/mbim-session.ts'
 import { openMbimProxy } from '../../transport/mbim-proxy.ts'
-import { scanDevices } from '../../system/devices.ts'
 import { resetUsbDevice } from '../../system/usb-reset.ts'
 import { openPty } from '../../transport/pty.ts'
+import { ModemBinding } from './binding.ts'
 import { DeviceClaims } from './claims.ts'
-import { type ResolvedDevice, WrongModemError, deviceKey, resolveDevice } from './device.ts'
+import type { ResolvedDevice } from './device.ts'
 import { liveActors } from './live-actors.ts'
 import type { PinStore } from './pin-store.ts'
 
@@ -92,20 +91,18 @@ export class ModemRunner {
   /** Which trackTraffic(true) the pending read belongs to. */
   private statsRound = 0
   private readonly viewListeners = new Set<(v: PublicView, prev: PublicView | undefined) => void>()
-  private readonly claims: DeviceClaims
-  /** Who the modem is, learnt when it was opened: its USB path (sysfs) is
-   *  preferred on the next appearance, whatever its cdc-wdm number or
-   *  interface name then; its IMEI (modem info) tells a different modem. */
-  private identity: { usbPath?: string | undefined; imei?: string | undefined } = {}
-  /** Devices found to be another modem (IMEI), by deviceKey(), until they leave. */
-  private readonly notMine = new Map<string, string>()
+  /** Which physical modem this is (USB path, IMEI) and where it is now. */
+  private readonly binding: ModemBinding
 
   constructor(cfg: ModemConfig, deps: RunnerDeps) {
     this.name = cfg.name
     this.cfg = cfg
     this.deps = deps
     this.log = deps.log.child({ component: 'modem', modem: cfg.name })
-    this.claims = deps.claims ?? new DeviceClaims()
+    this.binding = new ModemBinding({
+      name: cfg.name, log: this.log, claims: deps.claims ?? new DeviceClaims(), config: () => this.cfg,
+      sysRoot: deps.sysRoot ?? '/sys', devRoot: deps.devRoot ?? '/dev',
+    })
     const machine = connectionMachine.provide({
       actors: liveActors({
         log: this.log,
@@ -144,7 +141,7 @@ export class ModemRunner {
       } else {
         this.log.debug({ state: v.state, detail: v.detail, reason: v.reason }, v.reason)
       }
-      if (v.state === 'no-device') this.claims.release(this.name)
+      if (v.state === 'no-device') this.binding.released()
       if (v.state === 'no-device' && prev && prev.state !== 'no-device') this.scheduleReopen()
       if (v.state === 'connected') this.reopenDelay = REOPEN_MIN_MS
       this.trackTraffic(v.state === 'connected')
@@ -242,15 +239,9 @@ export class ModemRunner {
   /** The binding keys changed (device, usb-path, imei): what was learnt is
    *  forgotten, and a device that no longer fits is let go. */
   private rebind(): void {
-    this.identity = {}
-    this.notMine.clear()
     const dev = this.current?.device as ResolvedDevice | undefined
-    if (!dev) return
-    const imei = this.context.info?.imei
-    const fits = (this.cfg.device === 'auto' || this.cfg.device === dev.path) &&
-      (this.cfg.usbPath === undefined || this.cfg.usbPath === dev.usbPath) &&
-      (this.cfg.imei === undefined || this.cfg.imei === imei)
-    if (!fits) this.actor.send({ type: 'DEVICE_REMOVED', reason: `reload: ${dev.path} no longer fits [modem] device / usb-path / imei; looking again` })
+    if (this.binding.rebind(dev, this.context.info?.imei) || !dev) return
+    this.actor.send({ type: 'DEVICE_REMOVED', reason: `reload: ${dev.path} no longer fits [modem] device / usb-path / imei; looking again` })
   }
 
   /** Looks for the device while there is none (every appearance resolved
@@ -261,53 +252,19 @@ export class ModemRunner {
     const state = this.view.state
     if (state === 'no-device') {
       if (Date.now() < this.nextOpenAt) return
-      const r = this.resolve()
+      const r = this.binding.resolve()
       if (!r.ok) {
         if (this.context.reason !== r.reason) this.actor.send({ type: 'DEVICE_REMOVED', reason: r.reason })
         return
       }
-      this.appearing(r.device)
-      this.claims.claim(deviceKey(r.device), this.name)
+      this.binding.appeared(r.device)
       this.actor.send({ type: 'DEVICE_ADDED', device: r.device })
       return
     }
     const dev = this.current?.device
     if (dev && !existsSync(dev.path)) this.actor.send({ type: 'DEVICE_REMOVED', reason: `${dev.path} disappeared` })
     const imei = this.context.info?.imei
-    if (imei && imei !== this.identity.imei) {
-      if (this.identity.imei) this.log.info({ imei, was: this.identity.imei }, 'a different modem than before (IMEI)')
-      this.identity = { ...this.identity, imei }
-    }
-  }
-
-  private resolve(): ReturnType<typeof resolveDevice> {
-    const sysRoot = this.deps.sysRoot ?? '/sys'
-    const devRoot = this.deps.devRoot ?? '/dev'
-    const found = scanDevices(sysRoot, devRoot)
-    // A device refused for its IMEI is tried again once it has left.
-    const present = new Set(found.map(deviceKey))
-    for (const k of this.notMine.keys()) if (!present.has(k) && !(k.startsWith('/') && existsSync(k))) this.notMine.delete(k)
-    return resolveDevice(this.cfg, {
-      sysRoot, devRoot, found, prefer: this.cfg.usbPath ?? this.identity.usbPath,
-      skip: (d) => {
-        const key = deviceKey(d)
-        const owner = this.claims.owner(key)
-        if (owner !== undefined && owner !== this.name) return `used by modem ${owner}`
-        return this.notMine.get(key)
-      },
-    })
-  }
-
-  /** Logs how this appearance relates to the last one (followed after a
-   *  re-enumeration, or another modem). */
-  private appearing(d: ResolvedDevice): void {
-    const was = this.identity.usbPath
-    if (was !== undefined && d.usbPath !== undefined && d.usbPath !== was) {
-      this.log.info({ usbPath: d.usbPath, was }, `another USB device than before: ${d.usbPath} (was ${was})`)
-    } else if (was !== undefined && d.usbPath === was) {
-      this.log.info({ usbPath: d.usbPath, path: d.path, iface: d.iface }, `the modem at USB ${was} is back as ${d.path} / ${d.iface}`)
-    }
-    if (d.usbPath !== undefined) this.identity = { ...this.identity, usbPath: d.usbPath }
+    if (imei) this.binding.sawImei(imei)
   }
 
   /** True once `device` is no longer the one open (it left, or was
@@ -354,7 +311,6 @@ export class ModemRunner {
       },
     })
     this.current = { device, modem: undefined, wan, life }
-    if (dev.usbPath !== undefined) this.identity = { ...this.identity, usbPath: dev.usbPath }
     const started = await wan.start({ signal: life.signal })
     if (!started.net.ok) log.warn({ err: started.net.error?.message }, `${device.iface} not usable yet`)
     const transport = dev.transport === 'mbim-proxy'
@@ -365,7 +321,7 @@ export class ModemRunner {
     const session = new MbimSession(transport, { log, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) })
     try {
       const modem = await openMbimModem(session, device.path, log, { signal }, { requestTimeoutMs, wedgedAfter: rec.wedgedAfter })
-      await this.checkImei(modem, dev, signal)
+      await this.binding.checkImei(modem, device, signal)
       this.current.modem = modem
       modem.onEvent((e) => { if (e.type === 'signal') this.reading({ signal: e.signal }) })
       modem.signal({ signal }).then((q) => this.reading({ signal: q }), () => undefined)
@@ -374,21 +330,6 @@ export class ModemRunner {
       await session.dispose()
       throw e
     }
-  }
-
-  /** With [modem] imei set, the modem must be that one: another is closed
-   *  and left alone until it leaves (the IMEIs in full only at debug). */
-  private async checkImei(modem: Modem, dev: ResolvedDevice | DeviceRef, signal: AbortSignal): Promise<void> {
-    const want = this.cfg.imei
-    if (want === undefined) return
-    const { imei } = await modem.info({ signal })
-    this.identity = { ...this.identity, imei }
-    if (imei === want) return
-    this.log.debug({ imei, configured: want }, 'IMEI mismatch')
-    const why = `its IMEI ${hideIdentifier(imei, 8)} is not the configured imei: not used`
-    this.notMine.set(deviceKey(dev as ResolvedDevice), why)
-    this.log.warn({ device: dev.path }, `${dev.path}: ${why}`)
-    throw new WrongModemError(`${dev.path} is another modem: ${why}`)
   }
 
   private async releaseStack(): Promise<void> {

@@ -4,7 +4,8 @@
 // another interface name (the real veth renamed) is followed by the same
 // daemon process, to connected on the new names with nothing left on the
 // old ones; with imei configured another modem is opened once, refused and
-// left alone. And item 5's "interface removed while applying": the daemon
+// left alone; two [[modem]] tables with device = "auto" (each bound by
+// imei) never hold the same device at once. And item 5's "interface removed while applying": the daemon
 // keeps running, says why it is not connected, and reconnects with the same
 // configuration once the interface is back.
 
@@ -123,6 +124,71 @@ t.test('with imei set, another modem is opened once, refused with a reason, and 
   const st = await other.status()
   t.equal(st.modem.connection.state, 'deactivated', 'the other modem was never connected')
   t.equal(st.session.open, false, 'and its session is closed')
+  t.equal((await lted.stop()).code, 0)
+})
+
+t.test('two [[modem]] tables with device = "auto", bound by imei: never the same device at once, each ends on its own', async (t) => {
+  const carrier = await makeCarrier(t)
+  await routeSubscriber(carrier)
+  // The second modem's interface: a veth of its own (nobody pings through it).
+  await ip('link', 'add', 'name', 'wwan9', 'type', 'veth', 'peer', 'name', 'wwan9p')
+  t.teardown(() => ip('link', 'del', 'wwan9').catch(() => undefined))
+  await ip('link', 'set', 'wwan9', 'arp', 'off')
+  const root = t.testdir()
+  const scenario = join(t.testdir(), 'other.json')
+  writeFileSync(scenario, JSON.stringify({ extends: 'ready', name: 'other', device: { imei: OTHER_IMEI } }))
+  // Each runner first meets the other's modem: b's is cdc-wdm0, a's cdc-wdm1.
+  const forB = await startSim(t, { scenario, sysfs: { root, ifnames: ['wwan9'] } })
+  const forA = await startSim(t, { scenario: 'ready', sysfs: { root } })
+  t.match([forB.sysfs?.cdcWdm, forA.sysfs?.cdcWdm], ['cdc-wdm0', 'cdc-wdm1'])
+  const lted = startDaemon(t, `[[modem]]
+name = "a"
+device = "auto"
+imei = "${SEED_IMEI}"
+
+[[modem]]
+name = "b"
+device = "auto"
+imei = "${OTHER_IMEI}"
+
+[modem.network]
+metric = 800
+
+[bearer]
+apn = "internet.telekom"
+user = "congstar"
+password = "cs"
+auth = "pap"
+
+[network]
+dns = "none"
+
+[health]
+probe = []
+`, { args: ['--sys-root', root] })
+  type Line = { modem?: string; to?: string; reason?: string }
+  const lines = (): Line[] => lted.log().split('\n').flatMap((l) => { try { return [JSON.parse(l) as Line] } catch { return [] } })
+  const connected = (name: string): boolean => lines().some((l) => l.modem === name && l.to === 'connected')
+  await waitFor(() => connected('a') && connected('b'), { what: 'both modems connected', timeoutMs: 30_000 })
+  // Replay the transitions: which device each modem has open, when.
+  const open = new Map<string, string>()
+  const clashes: string[] = []
+  const tried = new Map<string, string[]>()
+  for (const l of lines()) {
+    if (!l.modem || !l.to) continue
+    const path = /^opening (\S+)$/.exec(l.reason ?? '')?.[1]
+    if (l.to === 'initializing' && path) {
+      for (const [other, p] of open) if (other !== l.modem && p === path) clashes.push(`${l.modem} opened ${path} held by ${other}`)
+      open.set(l.modem, path)
+      tried.set(l.modem, [...(tried.get(l.modem) ?? []), path.split('/').at(-1) ?? ''])
+    }
+    if (l.to === 'no-device') open.delete(l.modem)
+  }
+  t.same(clashes, [], 'never both on one device')
+  t.same(open.get('a'), forA.sysfs?.dev, 'a ends on the modem with its IMEI')
+  t.same(open.get('b'), forB.sysfs?.dev, 'b on the other')
+  t.comment(`devices tried: a ${tried.get('a')?.join(', ')}; b ${tried.get('b')?.join(', ')}`)
+  t.ok(await ping(FAR4), 'ping through a\'s wwan0')
   t.equal((await lted.stop()).code, 0)
 })
 
