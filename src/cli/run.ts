@@ -4,6 +4,7 @@
 // changed.
 
 import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigInvalidError, ConfigReadError, DEFAULT_CONFIG_FILE, diffConfig, loadConfig, type Config } from '../config/index.ts'
 import { createLogger, type Logger } from '../log.ts'
@@ -12,17 +13,24 @@ import { Rtnl } from '../net/rtnl.ts'
 import { BusKeeper } from '../dbus/keeper.ts'
 import { Notifier, StatusReporter } from '../system/notify.ts'
 import { startWatchdog } from '../system/watchdog.ts'
+import { DeviceClaims } from './runner/claims.ts'
 import { PinStore } from './runner/pin-store.ts'
 import { ModemRunner } from './runner/runner.ts'
 import { VERSION } from './version.ts'
 
 export const RUN_HELP = `Usage: lted run [--config FILE] [--log-level LEVEL] [--state-dir DIR] [--run-dir DIR]
+                [--sys-root DIR] [--dev-root DIR]
 
 Runs the daemon: brings every configured modem online and keeps it there.
   --config FILE     default /etc/lted/lted.conf (or $LTED_CONFIG)
   --log-level L     fatal, error, warn, info (default), debug, trace
   --state-dir DIR   persistent state (refused PINs), default /var/lib/lted
   --run-dir DIR     runtime state (applied addresses, resolv.conf), default /run/lted
+  --sys-root DIR    where sysfs is, default /sys: modems are found under DIR/class/usbmisc,
+                    and a USB reset writes DIR/bus/usb/devices/PATH/authorized
+                    (a stand-in tree: 'lted sim --sysfs DIR')
+  --dev-root DIR    where the cdc-wdm device nodes are: /dev, or DIR/dev of --sys-root
+                    when that is given (the simulator keeps both in one folder)
 Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config.
 `
 
@@ -73,6 +81,8 @@ export async function runCommand(args: string[]): Promise<number> {
       'log-level': { type: 'string', default: process.env.LTED_LOG_LEVEL ?? 'info' },
       'state-dir': { type: 'string', default: '/var/lib/lted' },
       'run-dir': { type: 'string', default: '/run/lted' },
+      'sys-root': { type: 'string' },
+      'dev-root': { type: 'string' },
       'help': { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -86,6 +96,11 @@ export async function runCommand(args: string[]): Promise<number> {
   let config = first.config
   const log = createLogger({ level: values['log-level'] })
   const runDir = values['run-dir']
+  // A real /sys has a dev/ folder of its own (dev/char, dev/block) but no
+  // device nodes, so DIR/dev stands in for /dev only for a given --sys-root.
+  const sysRoot = values['sys-root']
+  const devRoot = values['dev-root'] ?? (sysRoot === undefined ? undefined : join(sysRoot, 'dev'))
+  const claims = new DeviceClaims()
   mkdirSync(runDir, { recursive: true, mode: 0o755 })
   const life = new AbortController()
   const rtnl = new Rtnl()
@@ -105,7 +120,10 @@ export async function runCommand(args: string[]): Promise<number> {
   // away (dbus-daemon restarted); the modems never wait for it.
   const bus = new BusKeeper({ log, version: VERSION, reload: () => reload() })
   const startRunner = (m: Config['modems'][number]): void => {
-    const r = new ModemRunner(m, { log, rtnl, dns, pins, runDir })
+    const r = new ModemRunner(m, {
+      log, rtnl, dns, pins, runDir, claims,
+      ...(sysRoot === undefined ? {} : { sysRoot }), ...(devRoot === undefined ? {} : { devRoot }),
+    })
     runners.set(m.name, r)
     r.start()
     status.track(r)

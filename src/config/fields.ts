@@ -15,6 +15,8 @@ export const FIELDS: { readonly [S in SectionName]: { readonly [K in keyof (type
     'interface': (m) => m.interface,
     'protocol': (m) => m.protocol,
     'proxy': (m) => m.proxy,
+    'usb-path': (m) => m.usbPath,
+    'imei': (m) => m.imei,
   },
   sim: {
     'pin': (m) => m.sim.pin,

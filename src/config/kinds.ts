@@ -161,6 +161,46 @@ export const interfaceName: Kind<string> = {
   format: tomlString,
 }
 
+/** A USB device's bus path as sysfs names it (/sys/bus/usb/devices/1-1.1):
+ *  bus number, "-", then the port chain through hubs joined by ".". */
+export const usbPath: Kind<string> = {
+  expected: 'a USB path such as "1-1.1"',
+  parse(v) {
+    if (typeof v !== 'string') return wrongType(this.expected, v)
+    if (!/^[1-9][0-9]{0,2}-[0-9]{1,3}(\.[0-9]{1,3}){0,6}$/.test(v)) {
+      return fail(`${describeValue(v)} is not a USB path: bus-port[.port...] as in /sys/bus/usb/devices, e.g. "1-1.1"`)
+    }
+    return ok(v)
+  },
+  format: tomlString,
+}
+
+/** 3GPP TS 23.003 §6.2.1: an IMEI is 15 digits (14 and a Luhn check
+ *  digit); MBIM DEVICE_CAPS DeviceId carries it for GSM-class modems. */
+export const imei: Kind<string> = {
+  expected: 'an IMEI (15 digits)',
+  parse(v) {
+    if (typeof v !== 'string') return wrongType(`${this.expected} in quotes`, v)
+    if (!/^[0-9]{15}$/.test(v)) return fail(`${describeValue(v)} is not an IMEI: 15 digits`)
+    return luhnOk(v) ? ok(v) : fail(`${describeValue(v)} is not an IMEI: its check digit is wrong (a typo?)`)
+  },
+  format: tomlString,
+}
+
+/** The Luhn check over all digits (the last one is the check digit). */
+function luhnOk(digits: string): boolean {
+  let sum = 0
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i])
+    if (i % 2 === 1) {
+      d *= 2
+      if (d > 9) d -= 9
+    }
+    sum += d
+  }
+  return sum % 10 === 0
+}
+
 /** Modem names appear in logs, D-Bus properties and credential names
  *  ("sim-pin.<name>"), so they are kept to a safe alphabet. */
 export const modemName: Kind<string> = {

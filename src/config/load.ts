@@ -285,6 +285,8 @@ class Validation {
       interface: own.interface,
       protocol: own.protocol,
       proxy: own.proxy,
+      ...(own['usb-path'] === undefined ? {} : { usbPath: own['usb-path'] }),
+      ...(own.imei === undefined ? {} : { imei: own.imei }),
       sim: { ...(pin ? { pin } : {}), minRetries: sim['min-retries'] },
       bearer: {
         apn: bearer.apn,
@@ -317,20 +319,33 @@ class Validation {
     }
   }
 
-  /** Uniqueness across modems; two modems cannot share a device. */
+  /** Uniqueness across modems; two modems cannot share a device. Several
+   *  may use device = "auto" when each is bound to its modem (usb-path or
+   *  imei): an unbound one would take whichever modem it finds first,
+   *  perhaps another's. */
   #crossCheck(modems: readonly ModemConfig[], entries: readonly { path: KeyPath }[]): void {
-    const seen = { name: new Map<string, number>(), device: new Map<string, number>(), interface: new Map<string, number>() }
+    const seen = {
+      name: new Map<string, number>(), device: new Map<string, number>(), interface: new Map<string, number>(),
+      usbPath: new Map<string, number>(), imei: new Map<string, number>(),
+    }
+    const keyName = { name: 'name', device: 'device', interface: 'interface', usbPath: 'usb-path', imei: 'imei' } as const
+    const autos = modems.filter((m) => m.device === 'auto').length
     modems.forEach((m, i) => {
       const path = entries[i]?.path ?? ['modem']
-      for (const key of ['name', 'device', 'interface'] as const) {
+      for (const key of ['name', 'device', 'interface', 'usbPath', 'imei'] as const) {
         const value = m[key]
+        if (value === undefined) continue
         const first = seen[key].get(value)
         if (first === undefined) { seen[key].set(value, i); continue }
-        if (value === 'auto' && key === 'interface') continue
-        const reason = value === 'auto'
-          ? `only one modem can use device = "auto" (modem ${first + 1} already does): give each modem its device path`
-          : `${describeValue(value)} is already used by modem ${first + 1}`
-        this.#error(this.#where([...path, key]), reason)
+        if (value === 'auto') continue // interface = "auto" and bound device = "auto": checked below
+        this.#error(this.#where([...path, keyName[key]]), `${describeValue(value)} is already used by modem ${first + 1}`)
+      }
+      if (m.device === 'auto' && autos > 1 && m.usbPath === undefined && m.imei === undefined) {
+        this.#error(this.#where([...path, 'device']),
+          'several modems use device = "auto": bind each one to its modem with usb-path or imei, or give it its device path')
+      }
+      if (m.usbPath !== undefined && m.device !== 'auto') {
+        this.#error(this.#where([...path, 'usb-path']), `usb-path picks the device among those sysfs lists; it needs device = "auto" (not ${describeValue(m.device)})`)
       }
       if (m.device.startsWith('/dev/pts/') && m.interface === 'auto') {
         this.#error(this.#where([...path, 'interface']), `device ${m.device} is a pty: set the interface name (interface = "auto" works only for a real cdc-wdm)`)

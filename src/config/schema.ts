@@ -9,8 +9,8 @@
 // [[modem]] header) override them key by key for that modem only.
 
 import {
-  absolutePath, autoOr, boolean, duration, integer, interfaceName, ipAddress, list, modemName, oneOf,
-  password, pin, probe, string,
+  absolutePath, autoOr, boolean, duration, imei, integer, interfaceName, ipAddress, list, modemName, oneOf,
+  password, pin, probe, string, usbPath,
   type Kind,
 } from './kinds.ts'
 import type { Probe, SectionName } from './types.ts'
@@ -42,6 +42,8 @@ export const SCHEMA = {
     'interface': key(autoOr(interfaceName), 'auto', 'Network interface ("wwan0"); required when device is not a real cdc-wdm (a pty).'),
     'protocol': key(oneOf(['auto', 'mbim', 'qmi']), 'auto', '"mbim" | "qmi" | "auto" (from the bound driver).'),
     'proxy': key(autoOr(boolean), 'auto', '"auto": a real cdc-wdm through mbim-proxy / qmi-proxy, a pty directly; true: the proxy for any device; false: never.'),
+    'usb-path': optional(usbPath, 'With device = "auto": only the modem at this USB path ("1-1.1", as in /sys/bus/usb/devices), whatever its cdc-wdm number or interface name.'),
+    'imei': optional(imei, 'Only the modem with this IMEI; another one is opened, found not to match and left alone.'),
   },
   sim: {
     'pin': optional(pin, 'SIM PIN, 4 to 8 digits. Prefer pin-file or the systemd credential "sim-pin".', 'value'),

@@ -80,6 +80,10 @@ export interface ModemConfig {
   readonly interface: string
   readonly protocol: Protocol
   readonly proxy: ProxyMode
+  /** Binds device = "auto" to the modem at this USB path (1-1.1). */
+  readonly usbPath?: string
+  /** Binds the config to the modem with this IMEI (checked after opening). */
+  readonly imei?: string
   readonly sim: SimConfig
   readonly bearer: BearerConfig
   readonly network: NetworkConfig

@@ -2,6 +2,12 @@
 // link keeper), DNS (a backend from dns/pick.ts) and where data-path probes
 // leave from, applied and torn down together. What the machine's
 // applyNetwork / disconnect / release actors call.
+//
+// A link that was not there at start, or was removed since (the interface
+// went away while lted was applying, a driver re-registered it), is looked
+// up again by name on the next apply(), with a fresh keeper for its new
+// ifindex: the machine's retry then lands on the new link, and the old
+// keeper's watch ends.
 
 import type { DnsBackend, DnsLink } from './dns/backend.ts'
 import type { Result } from './errors.ts'
@@ -30,13 +36,38 @@ export interface WanReport {
 
 export class WanLink {
   readonly #o: WanOptions
-  readonly #keeper: LinkKeeper
+  #keeper: LinkKeeper
   #binding: ProbeBinding
+  /** start()'s signal: the life of every keeper this link makes. */
+  #life: AbortSignal | undefined
+  /** Ends the current keeper's watch when it is replaced. */
+  #keeperLife: AbortController | undefined
+  /** The link is not there (not found at start, removed since). */
+  #lost = false
 
   constructor(options: WanOptions) {
     this.#o = options
-    this.#keeper = new LinkKeeper(options)
+    this.#keeper = this.#newKeeper()
     this.#binding = { ifname: options.ifname, carrierDns: [] }
+  }
+
+  #newKeeper(): LinkKeeper {
+    return new LinkKeeper({
+      ...this.#o,
+      onEvent: (e) => {
+        if (e.kind === 'link-removed') this.#lost = true
+        this.#o.onEvent?.(e)
+      },
+    })
+  }
+
+  async #startKeeper(life: AbortSignal, sweep = true): Promise<ApplyReport> {
+    this.#keeperLife?.abort()
+    const own = new AbortController()
+    this.#keeperLife = own
+    const net = await this.#keeper.start({ signal: AbortSignal.any([life, own.signal]), sweep })
+    this.#lost = this.#keeper.link === undefined
+    return net
   }
 
   /** Where probes leave from: the addresses of the last apply(). */
@@ -51,7 +82,8 @@ export class WanLink {
    *  sweep() clears as start() would have. Foreign addresses and routes are
    *  never touched either way (DESIGN.md safety rules). */
   async start(opts: Cancel & { readonly adopt?: boolean }): Promise<WanReport> {
-    const net = await this.#keeper.start({ signal: opts.signal, sweep: opts.adopt !== true })
+    this.#life = opts.signal
+    const net = await this.#startKeeper(opts.signal, opts.adopt !== true)
     if (opts.adopt === true) return { net }
     const link = this.#dnsLink()
     return link ? { net, dns: await this.#o.dns.revert(link, opts) } : { net }
@@ -65,7 +97,15 @@ export class WanLink {
   }
 
   async apply(ip: IpConfig, opts: Cancel): Promise<WanReport> {
+    if (this.#lost && this.#life && !this.#life.aborted) {
+      this.#keeper = this.#newKeeper()
+      const found = await this.#startKeeper(this.#life)
+      if (this.#lost) return { net: found }
+      this.#o.log?.info({ ifname: this.#o.ifname, ifindex: this.#keeper.link?.ifindex }, `${this.#o.ifname} is back; applying there`)
+    }
     const net = await this.#keeper.apply(ip, opts)
+    // Removed under the apply, before its notification arrived.
+    if (net.error?.code === 'no-device') this.#lost = true
     const link = this.#dnsLink()
     if (!link) return { net }
     const dns = planDnsServers(ip, this.#o.settings.dnsServers)

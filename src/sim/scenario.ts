@@ -63,6 +63,8 @@ export interface Scenario {
     readonly revision: string
     readonly imei: string
     readonly imeiSv: string
+    /** USB vendor:product (lower-case hex) shown in the sysfs view. */
+    readonly usbId: string
     readonly usbComposition: number
     readonly usbCompositions: readonly number[]
     /** How long the device is gone after an operating-mode reset. */
@@ -255,6 +257,7 @@ const scenarioReader = object({
     revision: str,
     imei: digits,
     imeiSv: digits,
+    usbId: (v, p) => (typeof v === 'string' && /^[0-9a-f]{4}:[0-9a-f]{4}$/.test(v) ? v : fail(p, 'expected vvvv:pppp in lower-case hex')),
     usbComposition: int(0, 255),
     usbCompositions: listOf(int(0, 255)),
     resetSeconds: (v, p) => (typeof v === 'number' && v >= 0 && v <= 600 ? v : fail(p, 'expected seconds 0..600')),

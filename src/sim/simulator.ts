@@ -7,12 +7,16 @@
 // Unplug and reset both take the device away (pty and link removed, a
 // client holding the slave sees a hang-up) and bring back a fresh modem on
 // a new pty, as a USB re-enumeration does; only the USB composition
-// survives (NVRAM).
+// survives (NVRAM). With a hardware view (hardware.ts, `--sysfs`) the
+// device also appears and leaves in a directory standing in for /sys and
+// /dev, and writing its `authorized` file takes it away (0) and brings it
+// back (1), as a USB reset through sysfs does.
 
 import type { Logger } from 'pino'
 import { type Cancel, type Clock, realClock } from './clock.ts'
 import { type Command, CommandError, HELP, parseCommand } from './control.ts'
 import { Output } from './faults.ts'
+import { type HardwareOptions, type HardwareView, SimHardware } from './hardware.ts'
 import { MbimFrontend } from './mbim-frontend.ts'
 import { type ControlProtocol, Modem, type ModemEvent, type Persistent, startingComposition } from './model.ts'
 import { SocatPty } from './pty.ts'
@@ -36,6 +40,8 @@ export interface SimulatorOptions {
   readonly socat?: string
   /** MBIM (with QMI inside; the default) or raw QMUX, as composition 8 or 6. */
   readonly protocol?: ControlProtocol
+  /** Maintain a sysfs/dev view of the device (hardware.ts). */
+  readonly hardware?: Pick<HardwareOptions, 'root' | 'usbPath' | 'renumber' | 'ifnames' | 'rename'>
 }
 
 export type Reply = { readonly ok: true } & Record<string, unknown> | { readonly ok: false; readonly error: string }
@@ -54,6 +60,9 @@ export class Simulator {
   private readonly frontend: MbimFrontend | QmuxFrontend
   private readonly output: Output | QmuxOutput
   private pty: SocatPty | null = null
+  private hardware: SimHardware | null = null
+  /** authorized 0/1 handled one after the other. */
+  private hardwareChain: Promise<void> = Promise.resolve()
   private replug: Cancel | null = null
   private unmute: Cancel | null = null
   private stopped = false
@@ -103,7 +112,19 @@ export class Simulator {
 
   static async start(opts: SimulatorOptions): Promise<Simulator> {
     const sim = new Simulator(opts)
-    await sim.plugIn()
+    if (opts.hardware) {
+      sim.hardware = SimHardware.create({
+        ...opts.hardware, usbId: opts.scenario.device.usbId, product: opts.scenario.device.model,
+        log: sim.root.child({ component: 'sim-sysfs' }), clock: sim.clock,
+        onAuthorized: (on) => { sim.hardwareChain = sim.hardwareChain.then(() => sim.authorize(on)) },
+      })
+    }
+    try {
+      await sim.plugIn()
+    } catch (e) {
+      sim.hardware?.close()
+      throw e
+    }
     sim.log.info({ scenario: opts.scenario.name, protocol: sim.protocol, pty: sim.ptyPath, link: opts.link ?? null }, 'simulator running')
     return sim
   }
@@ -114,6 +135,11 @@ export class Simulator {
 
   get plugged(): boolean {
     return this.pty !== null
+  }
+
+  /** The sysfs view, when there is one. */
+  get hardwareView(): HardwareView | null {
+    return this.hardware?.view() ?? null
   }
 
   /** The model, for in-process tests and `status`. */
@@ -146,10 +172,18 @@ export class Simulator {
         if (gen !== this.generation) return
         this.log.error({ reason }, 'pty lost; the device is gone')
         this.pty = null
+        this.hardware?.unplug()
         this.frontend.reset()
         this.output.clear()
       },
     })
+    if (this.hardware) {
+      try {
+        await this.hardware.plug(this.pty.path)
+      } catch (e) {
+        this.log.error({ error: (e as Error).message }, 'sysfs view not updated')
+      }
+    }
     this.plugCount++
     const waiters = this.plugWaiters
     this.plugWaiters = []
@@ -166,12 +200,14 @@ export class Simulator {
     this.frontend.receive(b)
   }
 
-  /** Takes the device away for `ms` and brings back a fresh one. */
-  async unplug(ms: number, why: 'unplug' | 'reset'): Promise<void> {
+  /** Takes the device away for `ms` and brings back a fresh one; with
+   *  `ms` null it stays away (deauthorized) until authorize(true). */
+  async unplug(ms: number | null, why: 'unplug' | 'reset' | 'deauthorized'): Promise<void> {
     if (!this.pty || this.stopped) return
-    this.log.info({ why, seconds: ms / 1000 }, 'device going away')
+    this.log.info({ why, seconds: ms === null ? null : ms / 1000 }, 'device going away')
     const pty = this.pty
     this.pty = null
+    this.hardware?.unplug()
     this.generation++
     this.output.clear()
     this.frontend.reset()
@@ -179,6 +215,7 @@ export class Simulator {
     this.modem.dispose()
     this.modem = this.newModem()
     await pty.close()
+    if (ms === null) return
     this.replug = this.clock.after(ms, () => {
       this.replug = null
       if (this.stopped) return
@@ -187,6 +224,28 @@ export class Simulator {
         (e: Error) => this.log.error({ error: e.message }, 'device could not come back'),
       )
     })
+  }
+
+  /** `authorized` written: 0 takes the device away until 1 brings it back
+   *  fresh. A deauthorized device loses power as far as it knows: its
+   *  faults (mute, delay, fragments, garbage) are forgotten. */
+  private async authorize(on: boolean): Promise<void> {
+    if (this.stopped) return
+    this.replug?.()
+    this.replug = null
+    if (!on) {
+      this.unmute?.()
+      this.unmute = null
+      Object.assign(this.output.faults, { muted: false, fragmentAt: null, delayMs: 0, garbagePending: 0 })
+      this.log.info('deauthorized: faults forgotten')
+      await this.unplug(null, 'deauthorized')
+      return
+    }
+    if (this.pty) return
+    await this.plugIn().then(
+      () => this.log.info({ pty: this.ptyPath }, 'authorized again: device back'),
+      (e: Error) => this.log.error({ error: e.message }, 'device could not come back'),
+    )
   }
 
   /** Resolves when the device is plugged in (at once if it is). */
@@ -275,6 +334,7 @@ export class Simulator {
       faults: { ...this.output.faults },
       counters: { ...this.output.counters, rxBytes: this.rxBytes, ignoredBytes: this.ignoredBytes, queued: this.output.pending },
       modem: this.modem.snapshot(),
+      hardware: this.hardwareView,
     }
   }
 
@@ -288,6 +348,7 @@ export class Simulator {
     this.modem.dispose()
     const pty = this.pty
     this.pty = null
+    this.hardware?.close()
     await pty?.close()
     this.log.info('simulator stopped')
   }

@@ -102,7 +102,11 @@ export function scanUnbound(sysRoot = '/sys'): UnboundModem[] {
     if (!vid || !pid) continue
     const vidpid = `${vid}:${pid}`.toLowerCase()
     if (!fccProcedure(vidpid)) continue
-    const bound = list(dir).filter((n) => n.startsWith(`${name}:`)).some((intf) => {
+    // No interfaces at all: not configured yet (enumerating) or deauthorized
+    // (authorized = 0, a USB reset under way); nothing for a driver to take.
+    const interfaces = list(dir).filter((n) => n.startsWith(`${name}:`))
+    if (interfaces.length === 0) continue
+    const bound = interfaces.some((intf) => {
       const drv = join(dir, intf, 'driver')
       if (!existsSync(drv)) return false
       try {

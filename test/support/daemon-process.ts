@@ -51,7 +51,8 @@ export interface DaemonProcess {
 }
 
 export function startDaemon(
-  t: Teardown, config: string, opts: { logLevel?: string; runDir?: string; stateDir?: string; env?: NodeJS.ProcessEnv } = {},
+  t: Teardown, config: string,
+  opts: { logLevel?: string; runDir?: string; stateDir?: string; env?: NodeJS.ProcessEnv; args?: readonly string[] } = {},
 ): DaemonProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lted-run-'))
   const file = join(dir, 'lted.conf')
@@ -59,6 +60,7 @@ export function startDaemon(
   const runDir = opts.runDir ?? join(dir, 'run')
   const child = spawn(process.execPath, [
     LTED, 'run', '--config', file, '--log-level', opts.logLevel ?? 'trace', '--state-dir', opts.stateDir ?? join(dir, 'state'), '--run-dir', runDir,
+    ...(opts.args ?? []),
   ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } })
   let out = ''
   const seen: Transition[] = []

@@ -12,6 +12,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { HardwareView } from '../../src/sim/hardware.ts'
 
 export const LTED = join(import.meta.dirname, '..', '..', 'src', 'cli', 'lted.ts')
 
@@ -26,6 +27,8 @@ export interface SimProcess {
   readonly control: string
   readonly pty: string
   readonly pid: number
+  /** The sysfs view at start (--sysfs), else null. */
+  readonly sysfs: HardwareView | null
   readonly child: ChildProcessWithoutNullStreams
   /** What the simulator logged so far. */
   stderr(): string
@@ -42,6 +45,8 @@ export interface SimOptions {
   readonly protocol?: 'mbim' | 'qmi'
   readonly logLevel?: string
   readonly extraArgs?: readonly string[]
+  /** --sysfs ROOT (default: a folder in the sim's temp dir) and its options. */
+  readonly sysfs?: { readonly root?: string; readonly usbPath?: string; readonly renumber?: boolean; readonly ifnames?: readonly string[] }
 }
 
 export async function startSim(t: Teardown, opts: SimOptions = {}): Promise<SimProcess> {
@@ -53,6 +58,12 @@ export async function startSim(t: Teardown, opts: SimOptions = {}): Promise<SimP
     LTED, 'sim', '--link', link, '--control', control, '--log-level', opts.logLevel ?? 'debug',
     ...(opts.scenario ? ['--scenario', opts.scenario] : []), ...(opts.protocol ? ['--protocol', opts.protocol] : []),
     ...(opts.extraArgs ?? []),
+    ...(opts.sysfs ? [
+      '--sysfs', opts.sysfs.root ?? join(dir, 'sys'),
+      ...(opts.sysfs.usbPath ? ['--usb-path', opts.sysfs.usbPath] : []),
+      ...(opts.sysfs.renumber ? ['--renumber'] : []),
+      ...(opts.sysfs.ifnames ? ['--ifnames', opts.sysfs.ifnames.join(',')] : []),
+    ] : []),
   ]
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
@@ -81,10 +92,10 @@ export async function startSim(t: Teardown, opts: SimOptions = {}): Promise<SimP
     rl.once('line', (line) => { clearTimeout(timer); rl.close(); resolve(line) })
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`lted sim exited (${code}):\n${stderr}`)) })
   })
-  const ready = JSON.parse(first) as { pty: string; link: string; control: string; pid: number }
+  const ready = JSON.parse(first) as { pty: string; link: string; control: string; pid: number; sysfs: HardwareView | null }
   const command = (line: string): Promise<Record<string, any>> => controlCommand(control, line)
   return {
-    dir, link, control, pty: ready.pty, pid: ready.pid, child,
+    dir, link, control, pty: ready.pty, pid: ready.pid, sysfs: ready.sysfs, child,
     stderr: () => stderr,
     command,
     status: async () => (await command('status')).status as Record<string, any>,

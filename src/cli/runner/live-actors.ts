@@ -14,7 +14,6 @@ import { fccProcedure } from '../../modem/fcc-unlock.ts'
 import type { IpConfig, Modem, ModemEvent, RadioState, SimStatus } from '../../modem/types.ts'
 import { watchHealth } from '../../net/probe/health.ts'
 import type { WanLink } from '../../net/wan.ts'
-import { scanDevices } from '../../system/devices.ts'
 import { runHook } from '../../system/hook.ts'
 import type { PinStore } from './pin-store.ts'
 
@@ -33,7 +32,23 @@ export interface LiveContext {
   readonly pins: PinStore
   /** Link events from the network layer while connected. */
   onLinkEvent(fn: (reason: string) => void): () => void
+  /** True once `device` has left (or been replaced), false after `ms`. */
+  deviceLeft(device: DeviceRef, ms: number, signal: AbortSignal): Promise<boolean>
+  /** Re-enumerates the device through sysfs (authorized 0, then 1); false
+   *  when its USB path is unknown (a pty). */
+  usbReset(device: DeviceRef, signal: AbortSignal): Promise<boolean>
 }
+
+/** The protocol reset of a modem that still answers, and of one already
+ *  wedged (whose requests only time out: no point waiting long). */
+const RESET_MS = 15_000
+const RESET_WEDGED_MS = 2000
+/** How long a modem may take to leave the bus after its reset: answered
+ *  (a real EM7455 drops off within a few seconds; the simulator after
+ *  0.5 s), and unanswered (the request may have been executed and only
+ *  its answer lost). Then the USB device is reset through sysfs. */
+const LEAVE_AFTER_RESET_MS = 10_000
+const LEAVE_UNANSWERED_MS = 2000
 
 const opts = (signal: AbortSignal): { signal: AbortSignal } => ({ signal })
 
@@ -176,17 +191,37 @@ export function liveActors(c: LiveContext) {
         c.log.warn('recovery hook rung reached but no hook is configured (any more)')
         return
       }
-      const usbPath = input.device.usbPath ?? scanDevices().find((d) => d.path === input.device.path)?.usbPath ?? ''
+      // From sysfs when the device was resolved (runner/device.ts).
+      const usbPath = input.device.usbPath ?? ''
       await runHook({
         command: rec.hook, timeoutMs: rec.hookTimeoutMs, log: c.log, signal,
         facts: { modem: c.config().name, device: input.device.path, usbPath, reason: input.reason },
       })
     }),
-    resetModem: fromPromise<void, { device: DeviceRef }>(async ({ signal }) => {
+    // The protocol reset (QMI DMS over MBIM), bounded; if the device has not
+    // left a few seconds later (a wedged modem does not answer the reset
+    // either), its USB device is reset through sysfs.
+    resetModem: fromPromise<void, { device: DeviceRef }>(async ({ input, signal }) => {
+      let modem: Modem
       try {
-        await c.modem().reset(opts(signal))
+        modem = c.modem()
+      } catch {
+        return // already gone
+      }
+      const wedged = !modem.alive()
+      let answered = false
+      try {
+        await modem.reset(opts(AbortSignal.any([signal, AbortSignal.timeout(wedged ? RESET_WEDGED_MS : RESET_MS)])))
+        answered = true
       } catch (e) {
-        c.log.warn({ err: String(e) }, 'reset failed')
+        c.log.warn({ err: String(e), wedged }, wedged ? 'reset request not answered (the modem is wedged)' : 'reset request failed')
+      }
+      if (await c.deviceLeft(input.device, answered ? LEAVE_AFTER_RESET_MS : LEAVE_UNANSWERED_MS, signal)) return
+      if (signal.aborted) return
+      try {
+        if (!(await c.usbReset(input.device, signal))) c.log.warn('the modem did not leave after the reset and its USB path is unknown: waiting for it')
+      } catch (e) {
+        c.log.error({ err: String(e) }, 'USB reset through sysfs failed')
       }
     }),
   }

@@ -10,7 +10,7 @@ import type { Logger } from '../../log.ts'
 import { connectionMachine } from '../../machine/connection.machine.ts'
 import { type DeviceRef, type MachineEvent, type MachineSettings } from '../../machine/events.ts'
 import { type PublicView, publicView } from '../../machine/public-state.ts'
-import { ModemError } from '../../modem/errors.ts'
+import { ModemError, isModemError } from '../../modem/errors.ts'
 import { openMbimModem } from '../../modem/mbim-backend.ts'
 import type { Modem, Readings } from '../../modem/types.ts'
 import type { DnsBackend } from '../../net/dns/backend.ts'
@@ -19,17 +19,26 @@ import { WanLink } from '../../net/wan.ts'
 import { takeMbimFrame } from '../../protocol/mbim/stream.ts'
 import { MbimSession } from '../../session/mbim-session.ts'
 import { openMbimProxy } from '../../transport/mbim-proxy.ts'
+import { resetUsbDevice } from '../../system/usb-reset.ts'
 import { openPty } from '../../transport/pty.ts'
-import { resolveDevice } from './device.ts'
+import { ModemBinding } from './binding.ts'
+import { DeviceClaims } from './claims.ts'
+import type { ResolvedDevice } from './device.ts'
 import { liveActors } from './live-actors.ts'
 import { type LadderView, ladderView, recoveryLogLines } from './recovery-log.ts'
 import type { PinStore } from './pin-store.ts'
 
 /** How often the configured device is looked for while absent, and how long
- *  a failed open waits before the next try (doubling, capped). */
+ *  a failed open waits before the next try (doubling, capped). Polled: the
+ *  `netlink` package has no NETLINK_KOBJECT_UEVENT socket, so there is no
+ *  uevent listener to wait on; sysfs itself has no inotify. */
 const POLL_MS = 500
 /** How often traffic counters are read while connected. */
 const STATS_MS = 10_000
+/** After an unanswered read, the next one comes this soon: a modem that
+ *  stopped answering is found wedged in wedged-after x request-timeout
+ *  (plus these gaps), not wedged-after x STATS_MS. */
+const RECHECK_MS = 1000
 
 const REOPEN_MIN_MS = 1000
 const REOPEN_MAX_MS = 30_000
@@ -41,7 +50,12 @@ export interface RunnerDeps {
   readonly pins: PinStore
   /** /run/lted: the record of applied addresses, the resolv.conf file. */
   readonly runDir: string
+  /** Stands in for /sys (lted run --sys-root); default /sys. */
   readonly sysRoot?: string
+  /** Stands in for /dev; default /dev. */
+  readonly devRoot?: string
+  /** Shared by every runner of the daemon: who holds which device. */
+  readonly claims?: DeviceClaims
 }
 
 export function machineSettings(cfg: ModemConfig): MachineSettings {
@@ -78,13 +92,21 @@ export class ModemRunner {
   private lastLadder: LadderView | undefined
   private live: Readings = { signal: undefined, rxBytes: 0n, txBytes: 0n }
   private statsTimer: NodeJS.Timeout | undefined
+  /** Which trackTraffic(true) the pending read belongs to. */
+  private statsRound = 0
   private readonly viewListeners = new Set<(v: PublicView, prev: PublicView | undefined) => void>()
+  /** Which physical modem this is (USB path, IMEI) and where it is now. */
+  private readonly binding: ModemBinding
 
   constructor(cfg: ModemConfig, deps: RunnerDeps) {
     this.name = cfg.name
     this.cfg = cfg
     this.deps = deps
     this.log = deps.log.child({ component: 'modem', modem: cfg.name })
+    this.binding = new ModemBinding({
+      name: cfg.name, log: this.log, claims: deps.claims ?? new DeviceClaims(), config: () => this.cfg,
+      sysRoot: deps.sysRoot ?? '/sys', devRoot: deps.devRoot ?? '/dev',
+    })
     const machine = connectionMachine.provide({
       actors: liveActors({
         log: this.log,
@@ -103,6 +125,8 @@ export class ModemRunner {
         release: () => this.releaseStack(),
         pins: deps.pins,
         onLinkEvent: (fn) => { this.linkListeners.add(fn); return () => this.linkListeners.delete(fn) },
+        deviceLeft: (device, ms, signal) => this.deviceLeft(device, ms, signal),
+        usbReset: (device, signal) => this.usbReset(device, signal),
       }),
     })
     this.actor = createActor(machine, { input: { settings: machineSettings(cfg) } })
@@ -122,6 +146,7 @@ export class ModemRunner {
       } else {
         this.log.debug({ state: v.state, detail: v.detail, reason: v.reason }, v.reason)
       }
+      if (v.state === 'no-device') this.binding.released()
       if (v.state === 'no-device' && prev && prev.state !== 'no-device') this.scheduleReopen()
       if (v.state === 'connected') this.reopenDelay = REOPEN_MIN_MS
       this.trackTraffic(v.state === 'connected')
@@ -159,19 +184,35 @@ export class ModemRunner {
     this.changed(this.view, this.lastView)
   }
 
-  /** Reads the traffic counters every STATS_MS while connected. */
+  /** Reads the traffic counters every STATS_MS while connected (sooner
+   *  after a read the modem did not answer, RECHECK_MS). */
   private trackTraffic(on: boolean): void {
-    if (!on) { clearInterval(this.statsTimer); this.statsTimer = undefined; return }
+    if (!on) { clearTimeout(this.statsTimer); this.statsTimer = undefined; this.statsRound++; return }
     if (this.statsTimer) return
+    const round = this.statsRound
+    const next = (ms: number): void => {
+      if (round !== this.statsRound) return // stopped meanwhile
+      this.statsTimer = setTimeout(read, ms)
+      this.statsTimer.unref()
+    }
     const read = (): void => {
       // No shorter abort than the session's own timeout: an unanswered read
       // must count toward detecting a wedged modem.
-      this.current?.modem?.statistics()
-        .then((s) => { if (s.rxBytes !== this.live.rxBytes || s.txBytes !== this.live.txBytes) this.reading(s) })
-        .catch((e: unknown) => this.log.debug({ err: String(e) }, 'statistics not read'))
+      const modem = this.current?.modem
+      if (!modem) { next(STATS_MS); return }
+      modem.statistics().then(
+        (s) => {
+          if (s.rxBytes !== this.live.rxBytes || s.txBytes !== this.live.txBytes) this.reading(s)
+          next(STATS_MS)
+        },
+        (e: unknown) => {
+          this.log.debug({ err: String(e) }, 'statistics not read')
+          // Once wedged the machine resets the modem; asking more is useless.
+          next(isModemError(e, 'timeout') ? RECHECK_MS : STATS_MS)
+        },
+      )
     }
-    read()
-    this.statsTimer = setInterval(read, STATS_MS)
+    this.statsTimer = setTimeout(read, 0)
     this.statsTimer.unref()
   }
 
@@ -199,8 +240,10 @@ export class ModemRunner {
   /** Config reload: new settings; the PIN record is looked up again for the
    *  (possibly new) PIN so a refused PIN stays refused. */
   reload(cfg: ModemConfig): void {
-    const network = JSON.stringify(this.cfg.network) !== JSON.stringify(cfg.network)
+    const was = this.cfg
+    const network = JSON.stringify(was.network) !== JSON.stringify(cfg.network)
     this.cfg = cfg
+    if (cfg.device !== was.device || cfg.usbPath !== was.usbPath || cfg.imei !== was.imei) this.rebind()
     const sim = this.context.sim
     const iccid = sim && 'iccid' in sim ? sim.iccid : ''
     const pin = cfg.sim.pin
@@ -212,22 +255,57 @@ export class ModemRunner {
     if (network) this.actor.send({ type: 'REAPPLY' })
   }
 
-  /** Looks for the device while there is none; reports its disappearance. */
+  /** The binding keys changed (device, usb-path, imei): what was learnt is
+   *  forgotten, and a device that no longer fits is let go. */
+  private rebind(): void {
+    const dev = this.current?.device as ResolvedDevice | undefined
+    if (this.binding.rebind(dev, this.context.info?.imei) || !dev) return
+    this.actor.send({ type: 'DEVICE_REMOVED', reason: `reload: ${dev.path} no longer fits [modem] device / usb-path / imei; looking again` })
+  }
+
+  /** Looks for the device while there is none (every appearance resolved
+   *  afresh: cdc-wdm number and interface name may have changed); reports
+   *  its disappearance. */
   private tick(): void {
     this.poll = setTimeout(() => this.tick(), POLL_MS)
     const state = this.view.state
     if (state === 'no-device') {
       if (Date.now() < this.nextOpenAt) return
-      const r = resolveDevice(this.cfg, this.deps.sysRoot === undefined ? {} : { sysRoot: this.deps.sysRoot })
+      const r = this.binding.resolve()
       if (!r.ok) {
         if (this.context.reason !== r.reason) this.actor.send({ type: 'DEVICE_REMOVED', reason: r.reason })
         return
       }
+      this.binding.appeared(r.device)
       this.actor.send({ type: 'DEVICE_ADDED', device: r.device })
       return
     }
     const dev = this.current?.device
     if (dev && !existsSync(dev.path)) this.actor.send({ type: 'DEVICE_REMOVED', reason: `${dev.path} disappeared` })
+    const imei = this.context.info?.imei
+    if (imei) this.binding.sawImei(imei)
+  }
+
+  /** True once `device` is no longer the one open (it left, or was
+   *  replaced), false after `ms`. */
+  private async deviceLeft(device: DeviceRef, ms: number, signal: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + ms
+    for (;;) {
+      if (this.current?.device !== device || !existsSync(device.path)) return true
+      if (Date.now() >= deadline || signal.aborted) return false
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
+  /** The last rung of a reset: the USB device re-enumerated through sysfs
+   *  (system/usb-reset.ts). False when its USB path is unknown (a pty). */
+  private async usbReset(device: DeviceRef, signal: AbortSignal): Promise<boolean> {
+    const usbPath = (device as ResolvedDevice).usbPath
+    if (usbPath === undefined) return false
+    this.log.warn({ usbPath, device: device.path }, `the modem did not leave after the reset request: resetting USB device ${usbPath} through sysfs (authorized 0, then 1)`)
+    const left = await resetUsbDevice({ sysRoot: this.deps.sysRoot ?? '/sys', usbPath, gone: () => !existsSync(device.path), signal })
+    this.log.info({ usbPath, left }, left ? `USB device ${usbPath} re-authorized; waiting for it to enumerate` : `USB device ${usbPath} did not leave; re-authorized anyway`)
+    return true
   }
 
   private scheduleReopen(): void {
@@ -238,7 +316,7 @@ export class ModemRunner {
   private async openStack(device: DeviceRef, signal: AbortSignal): Promise<Modem> {
     await this.releaseStack()
     // The machine hands back the object resolveDevice made (a ResolvedDevice).
-    const dev = device as DeviceRef & { transport?: string; protocol?: string }
+    const dev = device as DeviceRef & { transport?: string; protocol?: string; usbPath?: string }
     if (dev.protocol === 'qmi') throw new ModemError('not-supported', `${device.path} is in QMI mode; this version of lted speaks MBIM only`)
     const log = this.log.child({ dev: device.path })
     const life = new AbortController()
@@ -268,6 +346,7 @@ export class ModemRunner {
     const session = new MbimSession(transport, { log, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) })
     try {
       const modem = await openMbimModem(session, device.path, log, { signal }, { requestTimeoutMs, wedgedAfter: rec.wedgedAfter })
+      await this.binding.checkImei(modem, device, signal)
       this.current.modem = modem
       modem.onEvent((e) => { if (e.type === 'signal') this.reading({ signal: e.signal }) })
       modem.signal({ signal }).then((q) => this.reading({ signal: q }), () => undefined)
@@ -291,7 +370,8 @@ export class ModemRunner {
   /** Stop: disconnect if connected, remove what was applied, close. */
   async stop(): Promise<void> {
     clearTimeout(this.poll)
-    clearInterval(this.statsTimer)
+    clearTimeout(this.statsTimer)
+    this.statsRound++
     const cur = this.current
     const signal = AbortSignal.timeout(3000)
     // A session may be up outside `connected` too: being adopted, being

@@ -107,17 +107,17 @@ t.test('a single [modem] may also carry its own sub-tables; [modem] without a na
   t.equal(only('[modem]\nname = "lte"\n').name, 'lte')
 })
 
-t.test('several modems: names required and unique, one device = "auto" at most, a pty needs an interface', async (t) => {
+t.test('several modems: names required and unique, device = "auto" only when bound, a pty needs an interface', async (t) => {
   const unnamed = errorsOf('[[modem]]\ndevice = "/dev/cdc-wdm0"\n\n[[modem]]\ndevice = "/dev/cdc-wdm1"\n')
   t.same(unnamed.map((e) => [e.line, e.key, e.reason]), [
     [1, 'name', 'required when there are several [[modem]] tables'],
     [4, 'name', 'required when there are several [[modem]] tables'],
   ])
   const twice = errorsOf('[[modem]]\nname = "a"\n[[modem]]\nname = "a"\n[[modem]]\nname = "c"\ndevice = "/dev/x"\n[[modem]]\nname = "d"\ndevice = "/dev/x"\n')
-  t.same(twice.map((e) => [e.line, e.key]), [[3, 'device'], [4, 'name'], [10, 'device']])
-  t.match(twice[0]?.reason, /only one modem can use device = "auto" \(modem 1 already does\)/)
-  t.match(twice[1]?.reason, /"a" is already used by modem 1/)
-  t.match(twice[2]?.reason, /"\/dev\/x" is already used by modem 3/)
+  t.same(twice.map((e) => [e.line, e.key]), [[1, 'device'], [3, 'device'], [4, 'name'], [10, 'device']])
+  t.match(twice[0]?.reason, /several modems use device = "auto": bind each one to its modem with usb-path or imei/)
+  t.match(twice[2]?.reason, /"a" is already used by modem 1/)
+  t.match(twice[3]?.reason, /"\/dev\/x" is already used by modem 3/)
   const pty = errorsOf('[modem]\ndevice = "/dev/pts/4"\n')
   t.same(pty.map((e) => [e.line, e.section, e.key]), [[1, 'modem', 'interface']])
   t.equal(only('[modem]\ndevice = "/dev/pts/4"\ninterface = "wwan0"\n').device, '/dev/pts/4')
@@ -125,6 +125,38 @@ t.test('several modems: names required and unique, one device = "auto" at most, 
     [[7, 'interface']], 'two modems cannot share an interface')
   t.equal(parseConfig('[[modem]]\nname = "a"\ndevice = "/dev/a"\n[[modem]]\nname = "b"\ndevice = "/dev/b"\n', 't').config.modems.length, 2,
     'two named modems with their own devices and interface = "auto" are fine')
+})
+
+t.test('usb-path and imei bind a modem to one physical modem', async (t) => {
+  const m = only('[modem]\nusb-path = "1-1.1"\nimei = "352733105743066"\n')
+  t.equal(m.usbPath, '1-1.1')
+  t.equal(m.imei, '352733105743066')
+  t.notOk('usbPath' in only(''), 'absent when not set (no undefined keys)')
+  const two = parseConfig([
+    '[[modem]]\nname = "a"\nusb-path = "1-1.1"',
+    '[[modem]]\nname = "b"\nimei = "352733105743066"',
+    '[[modem]]\nname = "c"\ndevice = "/dev/cdc-wdm3"',
+  ].join('\n'), 't').config.modems
+  t.same(two.map((x) => [x.name, x.device, x.usbPath ?? null, x.imei ?? null]), [
+    ['a', 'auto', '1-1.1', null], ['b', 'auto', null, '352733105743066'], ['c', '/dev/cdc-wdm3', null, null],
+  ], 'several device = "auto" are fine when each is bound')
+  const shared = errorsOf('[[modem]]\nname = "a"\nusb-path = "1-1.1"\n[[modem]]\nname = "b"\nusb-path = "1-1.1"\n')
+  t.same(shared.map((e) => [e.line, e.key]), [[6, 'usb-path']])
+  t.match(shared[0]?.reason, /"1-1.1" is already used by modem 1/, 'two modems cannot share a usb-path')
+  const sameImei = errorsOf('[[modem]]\nname = "a"\nimei = "352733105743066"\n[[modem]]\nname = "b"\nimei = "352733105743066"\n')
+  t.same(sameImei.map((e) => [e.line, e.key]), [[6, 'imei']], 'nor an imei')
+  const unbound = errorsOf('[[modem]]\nname = "a"\nusb-path = "1-1.1"\n[[modem]]\nname = "b"\n')
+  t.same(unbound.map((e) => [e.line, e.key]), [[4, 'device']], 'an unbound auto beside a bound one could take its modem')
+  const fixed = errorsOf('[modem]\ndevice = "/dev/cdc-wdm0"\nusb-path = "1-1.1"\n')
+  t.same(fixed.map((e) => [e.line, e.key]), [[3, 'usb-path']])
+  t.match(fixed[0]?.reason, /needs device = "auto"/)
+  t.equal(only('[modem]\ndevice = "/dev/cdc-wdm0"\nimei = "352733105743066"\n').imei, '352733105743066', 'imei works with a fixed path too')
+  for (const [text, why] of [
+    ['usb-path = "1-1:1.12"', /not a USB path/], ['usb-path = "../1-1"', /not a USB path/], ['usb-path = 11', /expected a USB path/],
+    ['imei = "35273310574306"', /15 digits/], ['imei = "352733105743067"', /check digit/], ['imei = 352733105743066', /in quotes/],
+  ] as const) {
+    t.match(errorsOf(`[modem]\n${text}\n`)[0]?.reason, why, text)
+  }
 })
 
 t.test('value kinds at their boundaries', async (t) => {

@@ -22,3 +22,11 @@ t.test('a known modem no driver claimed is reported with a hint', async (t) => {
   t.equal(unbound[0]?.vidpid, '413c:81c2')
   t.match(unbound[0]?.hint, /echo 413c 81c2 > \/sys\/bus\/usb\/drivers\/qmi_wwan\/new_id/)
 })
+
+t.test('a known modem with no interfaces yet (enumerating, deauthorized) is not called unbound', async (t) => {
+  const root = t.testdir()
+  fakeSys(root)
+  const { rmSync } = await import('node:fs')
+  rmSync(`${root}/devices/platform/11200000.usb/usb1/1-1/1-1.2/1-1.2:1.8`, { recursive: true })
+  t.same(scanUnbound(root), [])
+})
