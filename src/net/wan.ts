@@ -52,8 +52,12 @@ export class WanLink {
   }
 
   #newKeeper(): LinkKeeper {
+    const o = this.#o
     return new LinkKeeper({
-      ...this.#o,
+      ...o,
+      // A getter, not the spread's copy: the owner may hand settings that
+      // change under a running link (a reloaded [network]).
+      get settings() { return o.settings },
       onEvent: (e) => {
         if (e.kind === 'link-removed') this.#lost = true
         this.#o.onEvent?.(e)

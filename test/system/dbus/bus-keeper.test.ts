@@ -30,7 +30,7 @@ class FakeModem implements ModemSource {
   view: PublicView = { state: 'registered', detail: 'registered.idle', reason: 'registered' }
   context = {
     device: { path: '/dev/fake0', iface: 'wwan9' }, info: undefined, sim: { kind: 'ready', iccid: '8949', imsi: '262' },
-    registration: undefined, ip: undefined, reconnects: 0, lastError: '',
+    registration: undefined, ip: undefined, recoveries: { reconnects: 0, reregistrations: 0, resets: 0, hooks: 0 }, lastError: '',
   } as unknown as MachineContext
   readonly #listeners = new Set<(v: PublicView, p: PublicView | undefined) => void>()
   constructor(name: string) { this.name = name }
