@@ -1,6 +1,8 @@
 // The simulator: a modem model behind an MBIM function (with QMI inside),
 // served on a pty, with a fault injector on its way out and runtime
-// commands (drop, coverage loss, unplug, mute, garbage, fragments, delay).
+// commands (drop, coverage loss, unplug, mute, garbage, fragments, delay,
+// per-command ignore/fail, malformed, short and shuffled messages, unknown
+// indications).
 // `lted sim` runs one; tests run one in-process or through the CLI.
 //
 // Unplug and reset both take the device away (pty and link removed, a
@@ -10,8 +12,9 @@
 
 import type { Logger } from 'pino'
 import { type Cancel, type Clock, realClock } from './clock.ts'
+import { CommandFaults } from './command-faults.ts'
 import { type Command, CommandError, HELP, parseCommand } from './control.ts'
-import { Output } from './faults.ts'
+import { Output, unknownIndications } from './faults.ts'
 import { MbimFrontend } from './mbim-frontend.ts'
 import { Modem, type ModemEvent, type Persistent } from './model.ts'
 import { SocatPty } from './pty.ts'
@@ -46,6 +49,8 @@ export class Simulator {
   private readonly qmi: QmiOverMbim
   private readonly frontend: MbimFrontend
   private readonly output: Output
+  private readonly commandFaults = new CommandFaults()
+  private unknownSent = 0
   private pty: SocatPty | null = null
   private replug: Cancel | null = null
   private unmute: Cancel | null = null
@@ -80,6 +85,7 @@ export class Simulator {
       send: (m, max) => this.output.send(m, max),
       clock: this.clock,
       log: root.child({ component: 'sim-mbim' }),
+      fault: (command) => this.commandFaults.take(command),
     })
   }
 
@@ -224,7 +230,37 @@ export class Simulator {
         this.unmute?.()
         this.unmute = null
         f.muted = false
+        this.commandFaults.clear('ignore')
         return { ok: true }
+      case 'clear':
+        this.unmute?.()
+        this.unmute = null
+        this.output.reset()
+        this.commandFaults.clear()
+        return { ok: true }
+      case 'ignore':
+        this.commandFaults.set(c.command, { kind: 'ignore' }, c.count)
+        return { ok: true }
+      case 'fail':
+        this.commandFaults.set(c.command, c.fault, c.count)
+        return { ok: true }
+      case 'corrupt':
+        f.corruptPending += c.count
+        return { ok: true }
+      case 'truncate':
+        f.truncatePending += c.count
+        return { ok: true }
+      case 'shuffle':
+        if (f.fragmentAt === null) return { ok: false, error: "shuffle needs fragments: set 'fragment BYTES' first" }
+        f.shufflePending += c.count
+        return { ok: true }
+      case 'indicate-unknown': {
+        if (!this.pty) return { ok: false, error: 'the device is unplugged' }
+        const max = this.frontend.status().maxTransfer
+        for (let i = 0; i < c.count; i++) for (const m of unknownIndications()) this.output.send(m, max)
+        this.unknownSent += 2 * c.count
+        return { ok: true }
+      }
       case 'garbage':
         f.garbagePending += c.count
         f.garbageBytes = c.bytes
@@ -252,8 +288,11 @@ export class Simulator {
       link: this.link ?? null,
       session: this.frontend.status(),
       qmiClients: this.qmi.clientCount,
-      faults: { ...this.output.faults },
-      counters: { ...this.output.counters, rxBytes: this.rxBytes, ignoredBytes: this.ignoredBytes, queued: this.output.pending },
+      faults: { ...this.output.faults, commands: this.commandFaults.list() },
+      counters: {
+        ...this.output.counters, rxBytes: this.rxBytes, ignoredBytes: this.ignoredBytes, queued: this.output.pending,
+        ignoredRequests: this.commandFaults.ignored, failedRequests: this.commandFaults.failed, unknownIndications: this.unknownSent,
+      },
       modem: this.modem.snapshot(),
     }
   }
