@@ -26,6 +26,17 @@ export function faultName(def: MbimCommandDef): string {
 /** Every name `ignore` and `fail` accept: the commands the front end answers. */
 export const FAULT_COMMANDS: readonly string[] = [...basicConnectCommands.map((d) => d.name), 'qmi']
 
+/** A rule may name one direction only, `pin:set` or `pin:query` (lted
+ *  queries the PIN state before it enters the PIN). */
+export const FAULT_DIRECTIONS = ['query', 'set'] as const
+export type FaultDirection = (typeof FAULT_DIRECTIONS)[number]
+
+/** Whether `name` is a command, or a command with a direction. */
+export function isFaultCommand(name: string): boolean {
+  const [command, dir, extra] = name.split(':')
+  return extra === undefined && FAULT_COMMANDS.includes(command ?? '') && (dir === undefined || (FAULT_DIRECTIONS as readonly string[]).includes(dir))
+}
+
 interface Rule {
   readonly fault: CommandFault
   /** Requests still to hit; null = until cleared. */
@@ -49,11 +60,13 @@ export class CommandFaults {
     this.rules.set(command, { fault, left: count })
   }
 
-  /** The fault for one request of `command` (counted), or undefined. */
-  take(command: string): CommandFault | undefined {
-    const r = this.rules.get(command)
+  /** The fault for one request of `command` in direction `dir` (counted),
+   *  or undefined. A rule for the direction wins over one for the command. */
+  take(command: string, dir: FaultDirection): CommandFault | undefined {
+    const key = this.rules.has(`${command}:${dir}`) ? `${command}:${dir}` : command
+    const r = this.rules.get(key)
     if (!r) return undefined
-    if (r.left !== null && --r.left <= 0) this.rules.delete(command)
+    if (r.left !== null && --r.left <= 0) this.rules.delete(key)
     if (r.fault.kind === 'ignore') this.ignored++
     else this.failed++
     return r.fault

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream'
 import type { Logger } from 'pino'
 import { NwError } from '../protocol/mbim/services/basic-connect-enums.ts'
 import { MbimStatus, type MbimStatusName } from '../protocol/mbim/status.ts'
-import { type CommandFault, FAULT_COMMANDS } from './command-faults.ts'
+import { type CommandFault, FAULT_COMMANDS, isFaultCommand } from './command-faults.ts'
 import { REGISTRATION_TARGETS, type RegistrationTarget } from './scenario.ts'
 
 export type Command =
@@ -42,8 +42,8 @@ export const HELP: ReadonlyArray<readonly [string, string]> = [
   ['fragment BYTES|off', 'split every outgoing message into fragments of BYTES (>= 24)'],
   ['delay MS', 'hold every outgoing transfer back MS milliseconds (0 = off)'],
   ['network home|roaming|denied|searching', 'what the network does with registrations from now on'],
-  ['ignore CMD [COUNT]', 'requests of CMD (e.g. connect, register-state, qmi) get no answer: the next COUNT, or all until unmute/clear'],
-  ['fail CMD STATUS|function-error [COUNT]', 'the next COUNT (1) requests of CMD get that MBIM status (busy, failure, ...) or a FUNCTION_ERROR'],
+  ['ignore CMD[:query|:set] [COUNT]', 'requests of CMD (e.g. connect, register-state, pin:set, qmi) get no answer: the next COUNT, or all until unmute/clear'],
+  ['fail CMD[:query|:set] STATUS|function-error [COUNT]', 'the next COUNT (1) requests of CMD get that MBIM status (busy, failure, ...) or a FUNCTION_ERROR'],
   ['corrupt [COUNT]', 'the next COUNT (1) answers or indications go out with an information buffer that does not decode'],
   ['truncate [COUNT]', 'the next COUNT (1) messages go out cut short, as a USB short transfer'],
   ['shuffle [COUNT]', 'the next COUNT (1) fragmented messages go out with fragments 0 and 1 swapped (needs fragment BYTES)'],
@@ -69,7 +69,9 @@ function integer(v: string | undefined, what: string, min: number, max: number):
 }
 
 function faultCommand(v: string | undefined, what: string): string {
-  if (v === undefined || !FAULT_COMMANDS.includes(v)) throw new CommandError(`${what}: expected a command, one of ${FAULT_COMMANDS.join(', ')}`)
+  if (v === undefined || !isFaultCommand(v)) {
+    throw new CommandError(`${what}: expected a command, one of ${FAULT_COMMANDS.join(', ')} (optionally :query or :set)`)
+  }
   return v
 }
 

@@ -109,7 +109,7 @@ export class MbimFrontend {
   private fragmentTimer: Cancel | null = null
   /** While a command runs, indications wait here so the answer goes first. */
   private deferred: Array<() => void> | null = null
-  private readonly fault: (command: string) => CommandFault | undefined
+  private readonly fault: (command: string, dir: 'query' | 'set') => CommandFault | undefined
 
   constructor(opts: {
     modem: () => Modem
@@ -118,7 +118,7 @@ export class MbimFrontend {
     clock: Clock
     log: Logger
     /** The `ignore` / `fail` fault for a command about to run, if any. */
-    fault?: (command: string) => CommandFault | undefined
+    fault?: (command: string, dir: 'query' | 'set') => CommandFault | undefined
   }) {
     this.modem = opts.modem
     this.qmi = opts.qmi
@@ -289,7 +289,7 @@ export class MbimFrontend {
       this.send(encodeMessage({ type: 'command-done', tid: m.tid, service: m.service, cid: m.cid, status: 'no-device-support', info: new Uint8Array(0) }))
       return
     }
-    const fault = this.fault(faultName(r.def))
+    const fault = this.fault(faultName(r.def), dir)
     if (fault) {
       this.log.info({ command: commandLabel(r.def), dir, tid: m.tid, fault: fault.kind === 'status' ? fault.status : fault.kind }, 'fault: command not executed')
       if (fault.kind === 'status') this.send(encodeDone(r.def, m.tid, null, fault.status))

@@ -85,7 +85,7 @@ export class Simulator {
       send: (m, max) => this.output.send(m, max),
       clock: this.clock,
       log: root.child({ component: 'sim-mbim' }),
-      fault: (command) => this.commandFaults.take(command),
+      fault: (command, dir) => this.commandFaults.take(command, dir),
     })
   }
 

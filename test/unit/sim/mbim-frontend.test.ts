@@ -47,7 +47,7 @@ function rig(scenario = 'seed', faults?: CommandFaults) {
     qmi,
     clock,
     log: silent,
-    ...(faults ? { fault: (c: string) => faults.take(c) } : {}),
+    ...(faults ? { fault: (c: string, dir: 'query' | 'set') => faults.take(c, dir) } : {}),
     send: (m, max) => {
       for (const part of splitFragments(m, max)) {
         sent.transfers++
@@ -235,16 +235,19 @@ t.test('command faults: no answer, a status or a FUNCTION_ERROR, and nothing exe
   const r = rig('ready', faults)
   r.open()
   t.match(decodeDone(RadioState, done(r.set(RadioState, { radioState: 'off' }))), { swRadioState: 'off' }, 'radio off, no fault')
+  faults.set('radio-state:query', { kind: 'ignore' }, 1)
   faults.set('radio-state', { kind: 'ignore' }, 1)
   t.same(r.set(RadioState, { radioState: 'on' }), [], 'ignored: no answer')
+  t.same(faults.list(), [{ command: 'radio-state:query', fault: 'ignore', left: 1 }], 'a set does not use up a rule for queries')
+  t.same(r.query(RadioState, {}), [], 'the query rule hits the query')
   t.equal(r.modem.radio().software, false, 'and the radio stayed off')
   faults.set('radio-state', { kind: 'status', status: 'busy' }, 1)
-  t.match(r.set(RadioState, { radioState: 'on' }), [{ type: 'command-done', tid: 103, status: 'busy', info: new Uint8Array(0) }], 'busy, empty buffer')
+  t.match(r.set(RadioState, { radioState: 'on' }), [{ type: 'command-done', tid: 104, status: 'busy', info: new Uint8Array(0) }], 'busy, empty buffer')
   t.equal(r.modem.radio().software, false, 'still off')
   faults.set('device-caps', { kind: 'function-error' }, 2)
-  t.match(r.query(DeviceCaps, {}), [{ type: 'function-error', tid: 104, error: 'unknown' }])
-  t.match(r.query(DeviceCaps, {}), [{ type: 'function-error', tid: 105 }])
-  t.match(r.query(DeviceCaps, {}), [{ type: 'command-done', tid: 106, status: 'none' }], 'answered again after COUNT')
+  t.match(r.query(DeviceCaps, {}), [{ type: 'function-error', tid: 105, error: 'unknown' }])
+  t.match(r.query(DeviceCaps, {}), [{ type: 'function-error', tid: 106 }])
+  t.match(r.query(DeviceCaps, {}), [{ type: 'command-done', tid: 107, status: 'none' }], 'answered again after COUNT')
   t.match(decodeDone(RadioState, done(r.set(RadioState, { radioState: 'on' }))), { swRadioState: 'on' }, 'the radio answers and switches')
   faults.set('qmi', { kind: 'status', status: 'failure' }, 1)
   t.match(r.set(QmiMsg, { qmiMsg: encodeRequest(CtlAllocateCid, { service: 2 }, { clientId: 0, tid: 1 }) }), [{ type: 'command-done', status: 'failure' }], 'qmi names QMI-over-MBIM')
