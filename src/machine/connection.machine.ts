@@ -372,6 +372,11 @@ export const connectionMachine = setup({
                 target: 'stuck',
                 actions: { type: 'failedWith', params: ({ event }) => ({ reason: `FCC unlock did not help: ${errorText(event.error)}`, error: event.error }) },
               },
+              {
+                guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'radio-off' as const }) },
+                target: '#modem.radio-off.waiting',
+                actions: { type: 'failedWith', params: ({ event }) => ({ reason: `the radio stays off: ${errorText(event.error)}; retrying in 30 s`, error: event.error }) },
+              },
               // No verdict (no answer, busy, a protocol error): the unlock
               // itself was not refused, so it is tried again.
               { target: 'retrying', actions: { type: 'stepFailed', params: ({ event }) => ({ reason: 'the FCC unlock failed', error: event.error }) } },

@@ -433,4 +433,11 @@ t.test('FCC unlock without a verdict: tried again after the backoff, not given u
   await h.advance(backoffDelay(2, false, () => 0.5))
   await h.reach('connected')
   t.equal(h.calls.filter((c) => c === 'fccUnlock').length, 3)
+  // The unlock went through but the hardware switch is off: that switch is
+  // polled, the unlock is not repeated.
+  const hw = run(seedWorld({ errors: { fccUnlock: [new ModemError('radio-off', 'the hardware radio switch is off')] } }))
+  hw.send({ type: 'DEVICE_ADDED', device: DEVICE })
+  await hw.reach('radio-off')
+  await hw.settle()
+  t.equal(hw.view().detail, 'radio-off.waiting')
 })
