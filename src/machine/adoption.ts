@@ -19,7 +19,7 @@ export type AdoptionDecision =
   | { readonly adopt: true; readonly reason: string }
   | { readonly adopt: false; readonly reason: string }
 
-export const ADOPTED_REASON = 'adopted the data session left by a previous lted'
+export const ADOPTED_REASON = 'adopted the data session that was already active'
 
 /** Which activated IP types the configured one accepts: ipv4v6 takes what
  *  the network granted (it may fall back to one family, 3GPP causes 50/51);

@@ -128,6 +128,11 @@ export const connectionMachine = setup({
         trouble: isModemError(p.error, 'wedged') ? Math.max(context.trouble + 1, context.settings.resetAfter) : context.trouble + (rejected ? 0 : 1),
       }
     }),
+    /** A step before the data session failed without a verdict (no answer,
+     *  busy, a protocol error): retried after the backoff delay. */
+    stepFailed: assign(({ context }, p: { reason: string; error: unknown }) => ({
+      failures: context.failures + 1, reason: `${p.reason}: ${errorText(p.error)}; retrying`, lastError: errorText(p.error),
+    })),
     countLoss: assign(({ context }, p: { reason: string; what: string }) => ({
       ...counted(context, 'reconnect', `${p.what}: ${p.reason}`), trouble: context.trouble + 1, retryNow: true,
       reason: `${p.what}: ${p.reason}; reconnecting`, lastError: p.reason,
@@ -320,9 +325,16 @@ export const connectionMachine = setup({
                   }
                 }),
               },
-              { target: 'waiting-user', actions: { type: 'failedWith', params: ({ event }) => ({ reason: `sending the PIN failed: ${errorText(event.error)}`, error: event.error }) } },
+              // No verdict on the PIN (no answer, busy, a protocol error):
+              // read the SIM again and decide again. The runner compares
+              // the attempts left with those before, so a PIN that was
+              // counted after all is treated as rejected (live-actors.ts).
+              { target: 'retrying', actions: { type: 'stepFailed', params: ({ event }) => ({ reason: 'sending the PIN failed', error: event.error }) } },
             ],
           },
+        },
+        retrying: {
+          after: { backoff: { target: '#modem.initializing', actions: stopChild('modem-watch') } },
         },
         'sending-user-pin': {
           entry: { type: 'because', params: { reason: 'sending the PIN given by the user' } },
@@ -353,7 +365,9 @@ export const connectionMachine = setup({
         },
         'waiting-sim': {
           entry: { type: 'because', params: { reason: 'PIN accepted; waiting for the SIM to become ready' } },
-          after: { simRetry: { target: '#modem.initializing', actions: { type: 'because', params: { reason: 'SIM not ready in time; reading it again' } } } },
+          // The watcher of this session goes first: releasing the session
+          // on reopen would otherwise report the modem gone.
+          after: { simRetry: { target: '#modem.initializing', actions: [stopChild('modem-watch'), { type: 'because', params: { reason: 'SIM not ready in time; reading it again' } }] } },
         },
         'waiting-user': {},
       },
@@ -383,13 +397,17 @@ export const connectionMachine = setup({
                 target: '#modem.fcc-lock',
               },
               {
+                guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'radio-off' as const }) },
                 target: 'waiting',
                 actions: { type: 'failedWith', params: ({ event }) => ({ reason: `the radio stays off: ${errorText(event.error)}; retrying in 30 s`, error: event.error }) },
               },
+              { target: 'retrying', actions: { type: 'stepFailed', params: ({ event }) => ({ reason: 'turning the radio on failed', error: event.error }) } },
             ],
           },
         },
+        // The hardware switch: polled.
         waiting: { after: { radioRetry: 'switching-on' } },
+        retrying: { after: { backoff: 'switching-on' } },
       },
     },
 
@@ -415,12 +433,24 @@ export const connectionMachine = setup({
             src: 'fccUnlock',
             input: ({ context }) => ({ device: context.device as DeviceRef }),
             onDone: { target: '#modem.searching', actions: assign(({ event }) => ({ radio: event.output })) },
-            onError: {
-              target: 'stuck',
-              actions: { type: 'failedWith', params: ({ event }) => ({ reason: `FCC unlock did not help: ${errorText(event.error)}`, error: event.error }) },
-            },
+            onError: [
+              {
+                guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'fcc-locked' as const }) },
+                target: 'stuck',
+                actions: { type: 'failedWith', params: ({ event }) => ({ reason: `FCC unlock did not help: ${errorText(event.error)}`, error: event.error }) },
+              },
+              {
+                guard: { type: 'isCode', params: ({ event }) => ({ e: event.error, code: 'radio-off' as const }) },
+                target: '#modem.radio-off.waiting',
+                actions: { type: 'failedWith', params: ({ event }) => ({ reason: `the radio stays off: ${errorText(event.error)}; retrying in 30 s`, error: event.error }) },
+              },
+              // No verdict (no answer, busy, a protocol error): the unlock
+              // itself was not refused, so it is tried again.
+              { target: 'retrying', actions: { type: 'stepFailed', params: ({ event }) => ({ reason: 'the FCC unlock failed', error: event.error }) } },
+            ],
           },
         },
+        retrying: { after: { backoff: 'unlocking' } },
         stuck: {},
       },
     },
@@ -552,7 +582,9 @@ export const connectionMachine = setup({
     'connected': {
       entry: assign(({ context }) => ({
         failures: 0, rejected: false, lastError: '', adopted: false,
-        reason: context.adopted ? ADOPTED_REASON : `connected to ${context.settings.apn || 'the default APN'}`,
+        // Adoption happens after a crash and after a reopen (an mbim-proxy
+        // restarted under a live session): the reason says connected either way.
+        reason: `connected to ${context.settings.apn || 'the default APN'}${context.adopted ? ` (${ADOPTED_REASON})` : ''}`,
       })),
       // Connected for the stable period: the ladder starts over (ladder.ts).
       after: { stable: { guard: ({ context }) => troubled(context), actions: assign(START_OVER) } },

@@ -11,6 +11,7 @@ import { BasicConnect } from '../protocol/mbim/services/basic-connect.ts'
 import { ContextTypes } from '../protocol/mbim/services/basic-connect-enums.ts'
 import { QmiService } from '../protocol/mbim/services/qmi.ts'
 import { MbimStatusError } from '../protocol/mbim/status.ts'
+import { toHex } from '../util/hex.ts'
 import { QmiProtocolError } from '../protocol/qmi/errors.ts'
 import { DMS, DmsSetFccAuthentication, DmsSetOperatingMode } from '../protocol/qmi/services/dms.ts'
 import { SessionTimeoutError } from '../session/errors.ts'
@@ -34,6 +35,13 @@ const RADIO_TIMEOUT_MS = 20_000
  *  (a complete list: the function drops what is not in it, PROTOCOL.md 2.2). */
 const SUBSCRIBED_CIDS = [SubscriberReadyStatus, RadioStateCmd, RegisterStateCmd, PacketService, SignalState, Connect, IpConfiguration]
   .map((d) => d.cid)
+
+/** Statuses that say the function did not get to the request (MBIM 1.0
+ *  §9.4.5: Busy, NotInitialized): no verdict on it, so not taken for an
+ *  FCC lock or a refused unlock; the step is retried. */
+function notProcessed(e: unknown): boolean {
+  return e instanceof MbimStatusError && (e.status === 'busy' || e.status === 'not-initialized')
+}
 
 /** Per-daemon tuning from [recovery]: one timeout for every request instead
  *  of mbimcli's per-command ones, and the wedged threshold. */
@@ -76,6 +84,12 @@ export class MbimModem implements Modem {
     this.device = device
     this.log = log
     this.qmi = new QmiClients(new QmiOverMbimLink(session, log), log)
+    // Indications lted has no use for (another service, a CID of a newer
+    // MBIM or a vendor's): logged with their bytes, then skipped.
+    session.onIndication((m) => {
+      const used = (m.service === BasicConnect.uuid && SUBSCRIBED_CIDS.includes(m.cid)) || (m.service === QmiService.uuid && m.cid === 1)
+      if (!used) log.debug({ service: m.service, cid: m.cid, hex: toHex(m.info) }, 'indication lted does not use; skipped')
+    })
   }
 
   /** Maps session failures that are not protocol answers to domain errors. */
@@ -109,7 +123,9 @@ export class MbimModem implements Modem {
       const services = await this.session.query(DeviceServices, {}, this.opts(o))
       qmiOverMbim = services.deviceServices.some((s) => s.deviceServiceId === QmiService.uuid)
     } catch (e) {
-      if (!(e instanceof MbimStatusError)) throw e
+      // A busy function said nothing about its services: the open fails and
+      // is retried, rather than going on without QMI (no FCC unlock).
+      if (!(e instanceof MbimStatusError) || notProcessed(e)) throw e
       this.log.debug({ status: e.status }, 'device services not available')
     }
     return {
@@ -168,13 +184,16 @@ export class MbimModem implements Modem {
 
   /** ModemManager's inference (mm-broadband-modem-mbim.c modem_power_up):
    *  the set failing, or succeeding with the software radio still off, is
-   *  the FCC-lock signature; a hardware switch off is not. */
+   *  the FCC-lock signature; a hardware switch off is not. Unlike MM, Busy
+   *  and NotInitialized are not: the function did not get to the request,
+   *  and the unlock is tried once per device appearance only. */
   async setRadio(on: boolean, o: Opts = {}): Promise<RadioState> {
     let r: RadioState
     try {
       const res = await this.domain('radio set', this.session.set(RadioStateCmd, { radioState: on ? 'on' : 'off' }, this.opts(o, RADIO_TIMEOUT_MS)))
       r = { hw: res.hwRadioState === 'on', sw: res.swRadioState === 'on' }
     } catch (e) {
+      if (notProcessed(e)) throw new ModemError('busy', `radio set: ${(e as Error).message}`, { cause: e })
       if (!(e instanceof MbimStatusError) || !on) throw e
       r = await this.radio(o)
       if (!r.hw) throw new ModemError('radio-off', 'the hardware radio switch is off (rfkill / W_DISABLE#)', { cause: e })
@@ -189,6 +208,7 @@ export class MbimModem implements Modem {
     try {
       await this.domain('FCC unlock', this.qmi.with(DMS, (dms) => dms.request(DmsSetFccAuthentication, {}, this.opts(o)), this.opts(o)))
     } catch (e) {
+      if (notProcessed(e)) throw new ModemError('busy', `FCC unlock: ${(e as Error).message}`, { cause: e })
       if (e instanceof QmiProtocolError || e instanceof MbimStatusError) {
         throw new ModemError('fcc-locked', `DMS Set FCC Authentication refused: ${e.message}`, { cause: e })
       }

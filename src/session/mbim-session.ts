@@ -137,13 +137,22 @@ export class MbimSession {
   }
 
   async query<D extends MbimCommandDef>(def: D, value: QueryOf<D>, opts: RequestOptions = {}): Promise<ResponseOf<D>> {
-    const done = await this.command(def, 'query', encodeInfo(def, 'query', value), opts)
-    return decodeDone(def, done)
+    return this.decodeAnswer(def, await this.command(def, 'query', encodeInfo(def, 'query', value), opts))
   }
 
   async set<D extends MbimCommandDef>(def: D, value: SetOf<D>, opts: RequestOptions = {}): Promise<ResponseOf<D>> {
-    const done = await this.command(def, 'set', encodeInfo(def, 'set', value), opts)
-    return decodeDone(def, done)
+    return this.decodeAnswer(def, await this.command(def, 'set', encodeInfo(def, 'set', value), opts))
+  }
+
+  /** The answer's information buffer, decoded; one that does not decode is
+   *  logged as hex (answers carry no secrets) and fails the request. */
+  private decodeAnswer<D extends MbimCommandDef>(def: D, done: MbimMessageOf<'command-done'>): ResponseOf<D> {
+    try {
+      return decodeDone(def, done)
+    } catch (e) {
+      if (e instanceof DecodeError) this.log.warn({ hex: toHex(done.info), err: e.message }, `${commandLabel(def)} answer does not decode`)
+      throw e
+    }
   }
 
   /** Sends a COMMAND and returns its COMMAND_DONE whatever its status. */
@@ -225,8 +234,20 @@ export class MbimSession {
     if (f.kind === 'fragment') {
       const r = this.fragments.push(f.fragment, this.now())
       this.armFragmentTimer()
-      if (r.kind === 'complete') this.onFrame(decodeFrame(r.message), r.message)
-      else if (r.kind === 'error') this.fragmentError(r.tid, r.error.code as MbimProtocolErrorName, r.error)
+      if (r.kind === 'complete') {
+        // Each fragment framed well, but the whole may not (a length inside
+        // that does not add up): logged and skipped, as the framer does
+        // with a single frame; an exception here would escape the transport.
+        let whole: MbimFrame
+        try {
+          whole = decodeFrame(r.message)
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e
+          this.log.warn({ hex: toHex(r.message), err: e.message }, 'reassembled message does not decode; skipped')
+          return
+        }
+        this.onFrame(whole, r.message)
+      } else if (r.kind === 'error') this.fragmentError(r.tid, r.error.code as MbimProtocolErrorName, r.error)
       return
     }
     if (this.log.isLevelEnabled('trace')) this.log.trace({ frame: safeFormat(raw) }, 'mbim <')

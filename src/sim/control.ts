@@ -8,6 +8,8 @@ import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import type { Logger } from 'pino'
 import { NwError } from '../protocol/mbim/services/basic-connect-enums.ts'
+import { MbimStatus, type MbimStatusName } from '../protocol/mbim/status.ts'
+import { type CommandFault, FAULT_COMMANDS, isFaultCommand } from './command-faults.ts'
 import { REGISTRATION_TARGETS, type RegistrationTarget } from './scenario.ts'
 
 export type Command =
@@ -23,6 +25,10 @@ export type Command =
   | { readonly cmd: 'fragment'; readonly bytes: number | null }
   | { readonly cmd: 'delay'; readonly ms: number }
   | { readonly cmd: 'network'; readonly target: RegistrationTarget }
+  | { readonly cmd: 'ignore'; readonly command: string; readonly count: number | null }
+  | { readonly cmd: 'fail'; readonly command: string; readonly fault: CommandFault; readonly count: number }
+  | { readonly cmd: 'corrupt' | 'truncate' | 'shuffle' | 'indicate-unknown'; readonly count: number }
+  | { readonly cmd: 'clear' }
 
 export const HELP: ReadonlyArray<readonly [string, string]> = [
   ['status', 'the model, session and faults as JSON (no secrets)'],
@@ -36,6 +42,13 @@ export const HELP: ReadonlyArray<readonly [string, string]> = [
   ['fragment BYTES|off', 'split every outgoing message into fragments of BYTES (>= 24)'],
   ['delay MS', 'hold every outgoing transfer back MS milliseconds (0 = off)'],
   ['network home|roaming|denied|searching', 'what the network does with registrations from now on'],
+  ['ignore CMD[:query|:set] [COUNT]', 'requests of CMD (e.g. connect, register-state, pin:set, qmi) get no answer: the next COUNT, or all until unmute/clear'],
+  ['fail CMD[:query|:set] STATUS|function-error [COUNT]', 'the next COUNT (1) requests of CMD get that MBIM status (busy, failure, ...) or a FUNCTION_ERROR'],
+  ['corrupt [COUNT]', 'the next COUNT (1) answers or indications go out with an information buffer that does not decode'],
+  ['truncate [COUNT]', 'the next COUNT (1) messages go out cut short, as a USB short transfer'],
+  ['shuffle [COUNT]', 'the next COUNT (1) fragmented messages go out with fragments 0 and 1 swapped (needs fragment BYTES)'],
+  ['indicate-unknown [COUNT]', 'send COUNT (1) pairs of indications: an unknown service, and Basic Connect with an unknown CID'],
+  ['clear', 'every fault off: ignore, fail, corrupt, truncate, shuffle, mute, garbage, fragment, delay'],
   ['help', 'this list'],
 ]
 
@@ -55,6 +68,21 @@ function integer(v: string | undefined, what: string, min: number, max: number):
   return n
 }
 
+function faultCommand(v: string | undefined, what: string): string {
+  if (v === undefined || !isFaultCommand(v)) {
+    throw new CommandError(`${what}: expected a command, one of ${FAULT_COMMANDS.join(', ')} (optionally :query or :set)`)
+  }
+  return v
+}
+
+const STATUS_NAMES = (Object.keys(MbimStatus.names) as MbimStatusName[]).filter((n) => n !== 'none')
+
+function failure(v: string | undefined): CommandFault {
+  if (v === 'function-error') return { kind: 'function-error' }
+  if (v !== undefined && (STATUS_NAMES as readonly string[]).includes(v)) return { kind: 'status', status: v as MbimStatusName }
+  throw new CommandError(`fail: expected function-error or an MBIM status, one of ${STATUS_NAMES.join(', ')}`)
+}
+
 export function parseCommand(line: string): Command {
   const [word, ...args] = line.trim().split(/\s+/)
   const arity = (max: number): void => {
@@ -65,6 +93,7 @@ export function parseCommand(line: string): Command {
     case 'status':
     case 'reset':
     case 'unmute':
+    case 'clear':
       arity(0)
       return { cmd: word }
     case 'drop': {
@@ -107,6 +136,21 @@ export function parseCommand(line: string): Command {
       }
       return { cmd: 'network', target: t as RegistrationTarget }
     }
+    case 'ignore':
+      arity(2)
+      return { cmd: 'ignore', command: faultCommand(args[0], word), count: args[1] === undefined ? null : integer(args[1], 'ignore count', 1, 1000) }
+    case 'fail':
+      arity(3)
+      return {
+        cmd: 'fail', command: faultCommand(args[0], word), fault: failure(args[1]),
+        count: args[2] === undefined ? 1 : integer(args[2], 'fail count', 1, 1000),
+      }
+    case 'corrupt':
+    case 'truncate':
+    case 'shuffle':
+    case 'indicate-unknown':
+      arity(1)
+      return { cmd: word, count: args[0] === undefined ? 1 : integer(args[0], `${word} count`, 1, 1000) }
     case undefined:
     case '':
       throw new CommandError('empty command')

@@ -30,6 +30,7 @@ import { takeMbimFrame } from '../protocol/mbim/stream.ts'
 import { concatBytes } from '../util/bytes.ts'
 import { toHex } from '../util/hex.ts'
 import type { Cancel, Clock } from './clock.ts'
+import { type CommandFault, faultName } from './command-faults.ts'
 import type {
   ConnectionView, IpRequest, Modem, ModemError, ModemEvent, PacketView, PinKind, PinView, RadioView, RegistrationView,
 } from './model.ts'
@@ -108,6 +109,7 @@ export class MbimFrontend {
   private fragmentTimer: Cancel | null = null
   /** While a command runs, indications wait here so the answer goes first. */
   private deferred: Array<() => void> | null = null
+  private readonly fault: (command: string, dir: 'query' | 'set') => CommandFault | undefined
 
   constructor(opts: {
     modem: () => Modem
@@ -115,9 +117,12 @@ export class MbimFrontend {
     send: (message: Uint8Array, maxTransfer: number) => void
     clock: Clock
     log: Logger
+    /** The `ignore` / `fail` fault for a command about to run, if any. */
+    fault?: (command: string, dir: 'query' | 'set') => CommandFault | undefined
   }) {
     this.modem = opts.modem
     this.qmi = opts.qmi
+    this.fault = opts.fault ?? (() => undefined)
     this.out = opts.send
     this.clock = opts.clock
     this.log = opts.log
@@ -282,6 +287,13 @@ export class MbimFrontend {
     if (!r || !dir || !handler) {
       this.log.debug({ service: m.service, cid: m.cid, commandType: m.commandType }, 'command not supported')
       this.send(encodeMessage({ type: 'command-done', tid: m.tid, service: m.service, cid: m.cid, status: 'no-device-support', info: new Uint8Array(0) }))
+      return
+    }
+    const fault = this.fault(faultName(r.def), dir)
+    if (fault) {
+      this.log.info({ command: commandLabel(r.def), dir, tid: m.tid, fault: fault.kind === 'status' ? fault.status : fault.kind }, 'fault: command not executed')
+      if (fault.kind === 'status') this.send(encodeDone(r.def, m.tid, null, fault.status))
+      else if (fault.kind === 'function-error') this.functionError(m.tid, 'unknown')
       return
     }
     let value: unknown

@@ -1,7 +1,9 @@
 // The simulator: a modem model behind an MBIM function (with QMI inside)
 // or a raw QMUX one (`protocol`, fixed for the simulator's life), served on
-// a pty, with a fault injector on its way out and runtime
-// commands (drop, coverage loss, unplug, mute, garbage, fragments, delay).
+// a pty, with a fault injector on its way out and runtime commands (drop,
+// coverage loss, unplug, mute, garbage, fragments, delay; for MBIM also
+// per-command ignore/fail, malformed, short and shuffled messages, unknown
+// indications).
 // `lted sim` runs one; tests run one in-process or through the CLI.
 //
 // Unplug and reset both take the device away (pty and link removed, a
@@ -14,8 +16,9 @@
 
 import type { Logger } from 'pino'
 import { type Cancel, type Clock, realClock } from './clock.ts'
+import { CommandFaults } from './command-faults.ts'
 import { type Command, CommandError, HELP, parseCommand } from './control.ts'
-import { Output } from './faults.ts'
+import { Output, unknownIndications } from './faults.ts'
 import { type HardwareOptions, type HardwareView, SimHardware } from './hardware.ts'
 import { MbimFrontend } from './mbim-frontend.ts'
 import { type ControlProtocol, Modem, type ModemEvent, type Persistent, startingComposition } from './model.ts'
@@ -25,6 +28,10 @@ import { QmuxOutput } from './qmi/output.ts'
 import { QmiOverMbim } from './qmi-over-mbim.ts'
 import { QmuxFrontend, qmuxEndpoint } from './qmux-frontend.ts'
 import type { Scenario } from './scenario.ts'
+
+/** Faults that act on MBIM messages or MBIM commands; the QMUX front end
+ *  has no equivalent (yet). */
+const MBIM_ONLY: ReadonlySet<Command['cmd']> = new Set(['ignore', 'fail', 'corrupt', 'truncate', 'shuffle', 'indicate-unknown'])
 
 /** After answering a reset, the device lingers this long before it drops
  *  off the bus, so the answer reaches the host and a client such as qmicli
@@ -59,6 +66,8 @@ export class Simulator {
   private readonly qmi: QmiEndpoint
   private readonly frontend: MbimFrontend | QmuxFrontend
   private readonly output: Output | QmuxOutput
+  private readonly commandFaults = new CommandFaults()
+  private unknownSent = 0
   private pty: SocatPty | null = null
   private hardware: SimHardware | null = null
   /** authorized 0/1 handled one after the other. */
@@ -107,6 +116,7 @@ export class Simulator {
       send: (m, max) => output.send(m, max),
       clock: this.clock,
       log: root.child({ component: 'sim-mbim' }),
+      fault: (command, dir) => this.commandFaults.take(command, dir),
     })
   }
 
@@ -236,7 +246,8 @@ export class Simulator {
     if (!on) {
       this.unmute?.()
       this.unmute = null
-      Object.assign(this.output.faults, { muted: false, fragmentAt: null, delayMs: 0, garbagePending: 0 })
+      this.output.reset()
+      this.commandFaults.clear()
       this.log.info('deauthorized: faults forgotten')
       await this.unplug(null, 'deauthorized')
       return
@@ -269,6 +280,7 @@ export class Simulator {
   async execute(c: Command): Promise<Reply> {
     this.log.info({ command: c }, 'control command')
     const f = this.output.faults
+    if (this.protocol === 'qmi' && MBIM_ONLY.has(c.cmd)) return { ok: false, error: `${c.cmd}: only in MBIM mode` }
     switch (c.cmd) {
       case 'help':
         return { ok: true, commands: HELP.map(([usage, what]) => `${usage}: ${what}`) }
@@ -301,7 +313,37 @@ export class Simulator {
         this.unmute?.()
         this.unmute = null
         f.muted = false
+        this.commandFaults.clear('ignore')
         return { ok: true }
+      case 'clear':
+        this.unmute?.()
+        this.unmute = null
+        this.output.reset()
+        this.commandFaults.clear()
+        return { ok: true }
+      case 'ignore':
+        this.commandFaults.set(c.command, { kind: 'ignore' }, c.count)
+        return { ok: true }
+      case 'fail':
+        this.commandFaults.set(c.command, c.fault, c.count)
+        return { ok: true }
+      case 'corrupt':
+        f.corruptPending += c.count
+        return { ok: true }
+      case 'truncate':
+        f.truncatePending += c.count
+        return { ok: true }
+      case 'shuffle':
+        if (f.fragmentAt === null) return { ok: false, error: "shuffle needs fragments: set 'fragment BYTES' first" }
+        f.shufflePending += c.count
+        return { ok: true }
+      case 'indicate-unknown': {
+        if (!this.pty) return { ok: false, error: 'the device is unplugged' }
+        const max = (this.frontend as MbimFrontend).status().maxTransfer
+        for (let i = 0; i < c.count; i++) for (const m of unknownIndications()) this.output.send(m, max)
+        this.unknownSent += 2 * c.count
+        return { ok: true }
+      }
       case 'garbage':
         f.garbagePending += c.count
         f.garbageBytes = c.bytes
@@ -331,8 +373,11 @@ export class Simulator {
       session: this.frontend.status(),
       qmiClients: this.qmi.clientCount,
       qmi: this.qmi.status(),
-      faults: { ...this.output.faults },
-      counters: { ...this.output.counters, rxBytes: this.rxBytes, ignoredBytes: this.ignoredBytes, queued: this.output.pending },
+      faults: { ...this.output.faults, commands: this.commandFaults.list() },
+      counters: {
+        ...this.output.counters, rxBytes: this.rxBytes, ignoredBytes: this.ignoredBytes, queued: this.output.pending,
+        ignoredRequests: this.commandFaults.ignored, failedRequests: this.commandFaults.failed, unknownIndications: this.unknownSent,
+      },
       modem: this.modem.snapshot(),
       hardware: this.hardwareView,
     }

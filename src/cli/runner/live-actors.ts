@@ -3,13 +3,15 @@
 // probes and the PIN store. The composition root (runner.ts) owns the
 // objects; these functions only use them.
 
+import { setTimeout as delay } from 'node:timers/promises'
 import { type EventObject, fromCallback, fromPromise } from 'xstate'
 import type { ModemConfig } from '../../config/index.ts'
 import type { Logger } from '../../log.ts'
 import type { OpenOutput } from '../../machine/actors.ts'
 import type { FoundSession } from '../../machine/adoption.ts'
 import type { DeviceRef, MachineEvent } from '../../machine/events.ts'
-import { PinRejectedError } from '../../modem/errors.ts'
+import { backoffDelay } from '../../machine/policy.ts'
+import { ModemError, PinRejectedError } from '../../modem/errors.ts'
 import { fccProcedure } from '../../modem/fcc-unlock.ts'
 import type { IpConfig, Modem, ModemEvent, RadioState, SimStatus } from '../../modem/types.ts'
 import { watchHealth } from '../../net/probe/health.ts'
@@ -77,6 +79,11 @@ async function foundSession(modem: Modem, signal: AbortSignal): Promise<FoundSes
   return { ...session, radio, registration }
 }
 
+/** Attempts left on a SIM that wants its PIN (or PUK), else undefined. */
+function attemptsOf(sim: SimStatus): number | undefined {
+  return sim.kind === 'pin-required' || sim.kind === 'puk-required' ? sim.attemptsLeft : undefined
+}
+
 export function liveActors(c: LiveContext) {
   const sweep = async (signal: AbortSignal): Promise<void> => {
     const r = await c.wan().sweep(opts(signal))
@@ -86,9 +93,28 @@ export function liveActors(c: LiveContext) {
     if (r.net.error || failed) c.log.warn({ err: r.net.error?.message, failed }, 'what a previous run left on the link could not all be removed')
   }
   let lastIccid = ''
+  /** PIN attempts left when the SIM was last read (before a PIN is sent). */
+  let lastAttempts: number | undefined
+  /** The configured PIN went out but no verdict came back (no answer, a
+   *  protocol error): settled on the next read of the SIM. */
+  let unsettled: { iccid: string; pin: string; attempts: number | undefined } | undefined
   const pinRejected = (iccid: string): boolean => {
     const pin = c.config().sim.pin
     return pin !== undefined && c.pins.isRejected(iccid, pin.reveal())
+  }
+  /** A PIN without a verdict counts as rejected when the SIM still wants it
+   *  and has fewer attempts left than before it was sent (or will not say):
+   *  a PIN the SIM refused is never sent again (DESIGN.md safety rules). */
+  const settle = (sim: SimStatus): void => {
+    const u = unsettled
+    if (!u || sim.kind === 'initializing' || sim.kind === 'error') return
+    unsettled = undefined
+    if (sim.kind === 'ready' || sim.kind === 'missing' || sim.iccid !== u.iccid) return
+    const left = attemptsOf(sim)
+    if (sim.kind === 'puk-required' || left === undefined || u.attempts === undefined || left < u.attempts) {
+      c.log.warn({ before: u.attempts ?? null, now: left ?? null }, 'the PIN sent without an answer used up an attempt: treated as rejected')
+      c.pins.markRejected(u.iccid, u.pin)
+    }
   }
   return {
     openModem: fromPromise<OpenOutput, { device: DeviceRef }>(async ({ input, signal }) => {
@@ -97,6 +123,8 @@ export function liveActors(c: LiveContext) {
       const sim = await modem.simStatus(opts(signal))
       // The full identifiers go to the debug log only (D-Bus shows them hidden).
       c.log.debug({ model: info.model, firmware: info.firmware, imei: info.imei, iccid: 'iccid' in sim ? sim.iccid : '' }, 'modem identity')
+      settle(sim)
+      lastAttempts = attemptsOf(sim)
       lastIccid = sim.kind === 'ready' || sim.kind === 'pin-required' || sim.kind === 'puk-required' ? sim.iccid : ''
       const session = sim.kind === 'ready' ? await foundSession(modem, signal) : undefined
       // Nothing to adopt: clear what a previous run left on the link now,
@@ -112,11 +140,21 @@ export function liveActors(c: LiveContext) {
       const configured = c.config().sim.pin
       const pin = input.pin ?? configured?.reveal()
       if (pin === undefined) throw new Error('no PIN configured')
+      const before = lastAttempts
       try {
         return await c.modem().sendPin(pin, opts(signal))
       } catch (e) {
-        // Remember a refused configured PIN before anything else can happen.
-        if (e instanceof PinRejectedError && input.pin === null && lastIccid) c.pins.markRejected(lastIccid, pin)
+        if (e instanceof PinRejectedError) {
+          // A failure status with the attempts left unchanged: the SIM did
+          // not check the PIN (a busy modem), which is no verdict on it.
+          if (e.attemptsLeft !== undefined && before !== undefined && e.attemptsLeft >= before) {
+            throw new ModemError('busy', `the PIN was not checked (${String((e.cause as Error | undefined)?.message ?? e.message)}); ${e.attemptsLeft} attempt(s) left as before`, { cause: e })
+          }
+          // Remember a refused configured PIN before anything else can happen.
+          if (input.pin === null && lastIccid) c.pins.markRejected(lastIccid, pin)
+          throw e
+        }
+        if (input.pin === null && lastIccid) unsettled = { iccid: lastIccid, pin, attempts: before }
         throw e
       }
     }),
@@ -133,14 +171,23 @@ export function liveActors(c: LiveContext) {
       const modem = c.modem()
       const off = modem.onEvent((e) => { if (e.type === 'registration') sendBack({ type: 'REGISTRATION', registration: e.registration }) })
       void (async () => {
-        try {
-          const now = await modem.registration(opts(ac.signal))
-          sendBack({ type: 'REGISTRATION', registration: now })
-          if (now.state !== 'home' && now.state !== 'roaming') {
-            sendBack({ type: 'REGISTRATION', registration: await modem.register(opts(ac.signal)) })
+        // Asked again after a failure (with the backoff): an indication
+        // the modem sent before this watch began is not sent again, so
+        // waiting for one could wait for ever.
+        for (let attempt = 1; !ac.signal.aborted; attempt++) {
+          try {
+            const now = await modem.registration(opts(ac.signal))
+            sendBack({ type: 'REGISTRATION', registration: now })
+            if (now.state !== 'home' && now.state !== 'roaming') {
+              sendBack({ type: 'REGISTRATION', registration: await modem.register(opts(ac.signal)) })
+            }
+            return
+          } catch (e) {
+            if (ac.signal.aborted) return
+            const ms = backoffDelay(attempt, false, Math.random)
+            c.log.warn({ err: String(e), retryMs: ms }, 'registration request failed; asking again (indications are heard meanwhile)')
+            await delay(ms, undefined, { signal: ac.signal }).catch(() => undefined)
           }
-        } catch (e) {
-          if (!ac.signal.aborted) c.log.warn({ err: String(e) }, 'registration request failed; waiting for indications')
         }
       })()
       return () => { ac.abort(); off() }

@@ -17,7 +17,7 @@ import type { Logger } from 'pino'
 import { QMUX_FLAG_FROM_MODEM, QMUX_HEADER_SIZE, SERVICE_SDU_SIZE } from '../../protocol/qmi/message.ts'
 import { toHex } from '../../util/hex.ts'
 import type { Cancel, Clock } from '../clock.ts'
-import type { FaultSettings, OutputCounters } from '../faults.ts'
+import { type FaultSettings, NO_FAULTS, type OutputCounters } from '../faults.ts'
 
 /** The smallest QMUX frame with a service SDU header. */
 const MIN_GARBAGE = QMUX_HEADER_SIZE + SERVICE_SDU_SIZE
@@ -37,8 +37,10 @@ interface Item {
 }
 
 export class QmuxOutput {
-  readonly faults: FaultSettings = { muted: false, fragmentAt: null, delayMs: 0, garbagePending: 0, garbageBytes: 32 }
-  readonly counters: OutputCounters = { messages: 0, transfers: 0, dropped: 0, garbage: 0 }
+  // The MBIM-only faults (corrupt, truncate, shuffle) stay at zero here:
+  // the simulator refuses them in QMI mode.
+  readonly faults: FaultSettings = { ...NO_FAULTS }
+  readonly counters: OutputCounters = { messages: 0, transfers: 0, dropped: 0, garbage: 0, corrupted: 0, truncated: 0, shuffled: 0 }
   private readonly write: (b: Uint8Array) => void
   private readonly clock: Clock
   private readonly log: Logger
@@ -49,6 +51,11 @@ export class QmuxOutput {
     this.write = opts.write
     this.clock = opts.clock
     this.log = opts.log
+  }
+
+  /** Every fault off (the `clear` command); counters stay. */
+  reset(): void {
+    Object.assign(this.faults, NO_FAULTS)
   }
 
   /** Sends one QMUX frame (the second argument, MBIM's transfer size, is

@@ -25,7 +25,7 @@ const V6 = '2a01:598:808c:ba9c:c4e4:7a88:29ea:5a1c/64'
 const STALE = '10.153.121.43/29'
 /** Someone else's address on the modem's link. */
 const FOREIGN = '192.0.2.7/32'
-const ADOPTED = 'adopted the data session left by a previous lted'
+const ADOPTED = 'connected to internet.telekom (adopted the data session that was already active)'
 
 /** initializing -> connected, by the daemon's own log. */
 const openToConnected = (d: DaemonProcess): number => {

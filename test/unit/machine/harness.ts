@@ -43,6 +43,8 @@ export interface World {
   applyFails?: number
   /** applyNetwork waits for this before it settles. */
   applyGate?: Promise<void>
+  /** Errors the next calls of these actors throw first (no answer, busy). */
+  errors: { sendPin?: Error[]; radioOn?: Error[]; fccUnlock?: Error[] }
 }
 
 export function seedWorld(over: Partial<World> = {}): World {
@@ -58,6 +60,7 @@ export function seedWorld(over: Partial<World> = {}): World {
     connect: [],
     openFails: false,
     pinRejectedInStore: false,
+    errors: {},
     ...over,
   }
 }
@@ -107,6 +110,8 @@ export function run(world: World, settings: Partial<MachineSettings> = {}, overr
       }),
       sendPin: fromPromise(async ({ input }) => {
         calls.push(`sendPin:${input.pin === null ? 'config' : 'user'}`)
+        const fault = world.errors.sendPin?.shift()
+        if (fault) throw fault
         const pin = input.pin ?? world.pin
         if (pin !== '1234') {
           world.pinAttempts--
@@ -125,6 +130,8 @@ export function run(world: World, settings: Partial<MachineSettings> = {}, overr
       }),
       radioOn: fromPromise(async (): Promise<RadioState> => {
         calls.push('radioOn')
+        const fault = world.errors.radioOn?.shift()
+        if (fault) throw fault
         if (world.radio === 'fcc-locked') throw new ModemError('fcc-locked', 'software radio stays off')
         if (world.radio === 'hw-off') throw new ModemError('radio-off', 'hardware radio switch is off')
         return { hw: true, sw: true }
@@ -135,6 +142,8 @@ export function run(world: World, settings: Partial<MachineSettings> = {}, overr
       }),
       fccUnlock: fromPromise(async (): Promise<RadioState> => {
         calls.push('fccUnlock')
+        const fault = world.errors.fccUnlock?.shift()
+        if (fault) throw fault
         if (!world.fccUnlockWorks) throw new ModemError('fcc-locked', 'software radio still off after the unlock')
         world.radio = 'ok'
         return { hw: true, sw: true }

@@ -184,3 +184,28 @@ t.test('transaction ids wrap to 1 and skip ids still in flight', async (t) => {
   const tids = port.written.slice(-2).map((b) => decodeMessage(b).tid)
   t.same(tids, [0xffff_ffff, 1], 'wraps from 0xffffffff to 1, never 0')
 })
+
+t.test('a fragmented answer that does not decode once reassembled is skipped, not thrown', async (t) => {
+  let delivered: unknown = 'not yet'
+  const port = device((m, p) => {
+    const bytes = encodeDone(DeviceServices, m.tid, {
+      maxDssSessions: 0,
+      deviceServices: [{ deviceServiceId: '00000000-0000-0000-0000-000000000001', dssPayload: [], maxDssInstances: 0, cids: [1, 2, 3, 4, 5, 6, 7, 8] }],
+    })
+    // InformationBufferLength larger than the buffer: each fragment is fine,
+    // the whole message is not.
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(44, bytes.length, true)
+    try {
+      for (const f of splitFragments(bytes, 40)) p.deliver(f)
+      delivered = undefined
+    } catch (e) {
+      delivered = e
+    }
+  })
+  const s = new MbimSession(port, { log, requestTimeoutMs: 50 })
+  await s.open()
+  await t.rejects(s.query(DeviceServices, {}), SessionTimeoutError, 'the request is left to its timeout')
+  t.equal(delivered, undefined, 'the bytes were taken without an exception')
+  port.onWrite = () => undefined
+  t.equal(s.closed, undefined, 'the session goes on')
+})

@@ -22,6 +22,18 @@ const good: Array<[string, unknown]> = [
   ['fragment 0', { cmd: 'fragment', bytes: null }],
   ['delay 250', { cmd: 'delay', ms: 250 }],
   ['network roaming', { cmd: 'network', target: 'roaming' }],
+  ['clear', { cmd: 'clear' }],
+  ['ignore connect', { cmd: 'ignore', command: 'connect', count: null }],
+  ['ignore qmi 2', { cmd: 'ignore', command: 'qmi', count: 2 }],
+  ['ignore pin:set 1', { cmd: 'ignore', command: 'pin:set', count: 1 }],
+  ['fail register-state:query failure', { cmd: 'fail', command: 'register-state:query', fault: { kind: 'status', status: 'failure' }, count: 1 }],
+  ['fail subscriber-ready-status busy', { cmd: 'fail', command: 'subscriber-ready-status', fault: { kind: 'status', status: 'busy' }, count: 1 }],
+  ['fail radio-state not-initialized 3', { cmd: 'fail', command: 'radio-state', fault: { kind: 'status', status: 'not-initialized' }, count: 3 }],
+  ['fail ip-configuration function-error', { cmd: 'fail', command: 'ip-configuration', fault: { kind: 'function-error' }, count: 1 }],
+  ['corrupt', { cmd: 'corrupt', count: 1 }],
+  ['truncate 2', { cmd: 'truncate', count: 2 }],
+  ['shuffle 3', { cmd: 'shuffle', count: 3 }],
+  ['indicate-unknown', { cmd: 'indicate-unknown', count: 1 }],
 ]
 
 const bad: Array<[string, RegExp]> = [
@@ -39,6 +51,19 @@ const bad: Array<[string, RegExp]> = [
   ['fragment 10', /24\.\./],
   ['delay 1.5', /integer/],
   ['network mars', /expected one of/],
+  ['clear all', /too many/],
+  ['ignore', /expected a command, one of device-caps, subscriber-ready-status, .*, qmi/],
+  ['ignore dial', /expected a command, one of .*packet-statistics, qmi \(optionally :query or :set\)/],
+  ['ignore pin:get', /expected a command/],
+  ['ignore connect 0', /ignore count: expected an integer 1\.\.1000/],
+  ['fail connect', /expected function-error or an MBIM status, one of busy, failure, /],
+  ['fail connect none', /expected function-error or an MBIM status/],
+  ['fail connect sleepy', /expected function-error or an MBIM status/],
+  ['fail connect busy 1.5', /fail count/],
+  ['fail connect busy 1 2', /too many/],
+  ['corrupt 0', /corrupt count/],
+  ['truncate x', /truncate count/],
+  ['indicate-unknown 1 2', /too many/],
 ]
 
 t.test('good commands', async (t) => {
@@ -51,7 +76,10 @@ t.test('bad commands', async (t) => {
 })
 
 t.test('help names every command', async (t) => {
-  for (const word of ['status', 'drop', 'lose-coverage', 'unplug', 'reset', 'mute', 'unmute', 'garbage', 'fragment', 'delay', 'network', 'help']) {
+  for (const word of [
+    'status', 'drop', 'lose-coverage', 'unplug', 'reset', 'mute', 'unmute', 'garbage', 'fragment', 'delay', 'network', 'help',
+    'ignore', 'fail', 'corrupt', 'truncate', 'shuffle', 'indicate-unknown', 'clear',
+  ]) {
     t.ok(HELP.some(([usage]) => usage.startsWith(word)), word)
   }
 })

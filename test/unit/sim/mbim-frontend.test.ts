@@ -19,6 +19,7 @@ import { decodeQmiFrame } from '../../../src/protocol/qmi/message.ts'
 import { CtlAllocateCid } from '../../../src/protocol/qmi/services/ctl.ts'
 import { DmsSetEventReport, DmsSetFccAuthentication, DmsSetOperatingMode } from '../../../src/protocol/qmi/services/dms.ts'
 import { FragmentCollector } from '../../../src/protocol/mbim/fragment.ts'
+import { CommandFaults } from '../../../src/sim/command-faults.ts'
 import { MbimFrontend } from '../../../src/sim/mbim-frontend.ts'
 import { Modem } from '../../../src/sim/model.ts'
 import { QmiOverMbim } from '../../../src/sim/qmi-over-mbim.ts'
@@ -29,7 +30,7 @@ const silent = pino({ level: 'silent' })
 
 /** A frontend wired to a model; every message it sends is decoded (and
  *  reassembled when split by maxTransfer). */
-function rig(scenario = 'seed') {
+function rig(scenario = 'seed', faults?: CommandFaults) {
   const clock = new ManualClock()
   const out: MbimMessage[] = []
   const collector = new FragmentCollector()
@@ -46,6 +47,7 @@ function rig(scenario = 'seed') {
     qmi,
     clock,
     log: silent,
+    ...(faults ? { fault: (c: string, dir: 'query' | 'set') => faults.take(c, dir) } : {}),
     send: (m, max) => {
       for (const part of splitFragments(m, max)) {
         sent.transfers++
@@ -226,6 +228,35 @@ t.test('fragments: requests reassembled, errors reported, answers split at the m
   t.same(r.exchange(splitFragments(indFrag, 40)[0] as Uint8Array), [], 'a fragment of a function message from the host is ignored')
   r.frontend.reset()
   t.same(r.frontend.status(), { open: false, maxTransfer: 4096, subscriptions: [{ service: BasicConnect.uuid, cids: [2, 3, 7, 9, 10, 11, 12, 13, 15, 22, 24] }], partialFragments: 0 })
+})
+
+t.test('command faults: no answer, a status or a FUNCTION_ERROR, and nothing executed', async (t) => {
+  const faults = new CommandFaults()
+  const r = rig('ready', faults)
+  r.open()
+  t.match(decodeDone(RadioState, done(r.set(RadioState, { radioState: 'off' }))), { swRadioState: 'off' }, 'radio off, no fault')
+  faults.set('radio-state:query', { kind: 'ignore' }, 1)
+  faults.set('radio-state', { kind: 'ignore' }, 1)
+  t.same(r.set(RadioState, { radioState: 'on' }), [], 'ignored: no answer')
+  t.same(faults.list(), [{ command: 'radio-state:query', fault: 'ignore', left: 1 }], 'a set does not use up a rule for queries')
+  t.same(r.query(RadioState, {}), [], 'the query rule hits the query')
+  t.equal(r.modem.radio().software, false, 'and the radio stayed off')
+  faults.set('radio-state', { kind: 'status', status: 'busy' }, 1)
+  t.match(r.set(RadioState, { radioState: 'on' }), [{ type: 'command-done', tid: 104, status: 'busy', info: new Uint8Array(0) }], 'busy, empty buffer')
+  t.equal(r.modem.radio().software, false, 'still off')
+  faults.set('device-caps', { kind: 'function-error' }, 2)
+  t.match(r.query(DeviceCaps, {}), [{ type: 'function-error', tid: 105, error: 'unknown' }])
+  t.match(r.query(DeviceCaps, {}), [{ type: 'function-error', tid: 106 }])
+  t.match(r.query(DeviceCaps, {}), [{ type: 'command-done', tid: 107, status: 'none' }], 'answered again after COUNT')
+  t.match(decodeDone(RadioState, done(r.set(RadioState, { radioState: 'on' }))), { swRadioState: 'on' }, 'the radio answers and switches')
+  faults.set('qmi', { kind: 'status', status: 'failure' }, 1)
+  t.match(r.set(QmiMsg, { qmiMsg: encodeRequest(CtlAllocateCid, { service: 2 }, { clientId: 0, tid: 1 }) }), [{ type: 'command-done', status: 'failure' }], 'qmi names QMI-over-MBIM')
+  t.equal(r.qmi.clientCount, 0, 'no client id allocated')
+  // Before OPEN the session rule wins: a fault only hits commands that would run.
+  r.exchange(encodeMessage({ type: 'close', tid: 9 }))
+  faults.set('device-caps', { kind: 'ignore' }, 1)
+  t.match(r.query(DeviceCaps, {}), [{ type: 'function-error', error: 'not-opened' }])
+  t.same(faults.list(), [{ command: 'device-caps', fault: 'ignore', left: 1 }], 'the rule was not used up')
 })
 
 function decodeInfoOf<D extends MbimCommandDef>(d: D, m: MbimMessage & { type: 'command-done' }): unknown {
