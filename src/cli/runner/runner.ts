@@ -13,7 +13,7 @@ import { type PublicView, publicView } from '../../machine/public-state.ts'
 import { ModemError, isModemError } from '../../modem/errors.ts'
 import { type MbimTuning, openMbimModem } from '../../modem/mbim-backend.ts'
 import { type QmiModem, type QmiTuning, openQmiModem } from '../../modem/qmi-backend.ts'
-import type { Modem, Readings } from '../../modem/types.ts'
+import type { Modem, Readings, UsbComposition } from '../../modem/types.ts'
 import type { DnsBackend } from '../../net/dns/backend.ts'
 import type { RtnlPort } from '../../net/port.ts'
 import { WanLink } from '../../net/wan.ts'
@@ -235,6 +235,22 @@ export class ModemRunner {
 
   send(e: MachineEvent): void {
     this.actor.send(e)
+  }
+
+  private openModem(): Modem {
+    const m = this.current?.modem
+    if (!m) throw new ModemError('gone', 'the modem is not open')
+    return m
+  }
+
+  usbComposition(): Promise<UsbComposition> {
+    return this.openModem().usbComposition({ signal: AbortSignal.timeout(15_000) })
+  }
+
+  /** The modem resets into the new composition; the device disappears and
+   *  the poll finds it again (a new cdc-wdm, maybe another driver). */
+  setUsbComposition(n: number): Promise<void> {
+    return this.openModem().setUsbComposition(n, { signal: AbortSignal.timeout(15_000) })
   }
 
   start(): void {
