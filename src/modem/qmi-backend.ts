@@ -343,7 +343,14 @@ export class QmiModem implements Modem {
         if (r.operatingMode !== undefined) fn({ type: 'radio', radio: { hw: true, sw: r.operatingMode === 'online' } })
       }),
       this.p.nas.onIndication(NasGetServingSystem, (r) => {
-        fn({ type: 'registration', registration: registrationFromQmi(r) })
+        const registration = registrationFromQmi(r)
+        fn({ type: 'registration', registration })
+        // MBIM sends SIGNAL_STATE with registration; here the strength is
+        // asked for when the serving system changes (no Signal Info
+        // thresholds are configured).
+        if (registration.state === 'home' || registration.state === 'roaming') {
+          this.signal().then((signal) => fn({ type: 'signal', signal }), (e: unknown) => this.log.debug({ err: String(e) }, 'signal not read'))
+        }
         const ps = r.servingSystem.psAttachState
         if ((ps === 'attached' || ps === 'detached') && this.attached !== (ps === 'attached')) {
           this.attached = ps === 'attached'
