@@ -21,6 +21,9 @@ Commands:
   pin PIN             enter the SIM PIN (4-8 digits)
   puk PUK NEWPIN      unblock the SIM with its PUK (8 digits) and set a new PIN
   reset               reset the modem
+  usb-composition [--set N --yes]
+                      the Sierra USB composition (6: QMI, 8: MBIM, 9: MBIM only) and those offered;
+                      --set N stores N and resets the modem into it (--yes required: the modem leaves)
   monitor             print one line per state change until interrupted (--json: JSON lines)
   log-level LEVEL     set lted's log level (fatal, error, warn, info, debug, trace)
 Options:
@@ -129,6 +132,18 @@ async function monitor(bus: dbus.MessageBus, path: string, json: boolean): Promi
   return new Promise<never>(() => {})
 }
 
+async function usbComposition(bus: dbus.MessageBus, path: string, setTo: number | undefined, json: boolean): Promise<number> {
+  if (setTo !== undefined) {
+    await call(bus, path, MODEM_IFACE, 'SetUsbComposition', 'u', [setTo])
+    process.stdout.write(json ? JSON.stringify({ set: setTo, reset: true }) + '\n' : `USB composition ${setTo} stored; the modem resets into it\n`)
+    return EXIT.ok
+  }
+  const [c] = await call(bus, path, MODEM_IFACE, 'UsbComposition')
+  const [current, supported] = c as [number, number[]]
+  process.stdout.write(json ? JSON.stringify({ current, supported }) + '\n' : `current: ${current}\nsupported: ${supported.join(', ')}\n`)
+  return EXIT.ok
+}
+
 export async function ltectl(argv: string[]): Promise<number> {
   let parsed
   try {
@@ -136,6 +151,7 @@ export async function ltectl(argv: string[]): Promise<number> {
       args: argv, allowPositionals: true,
       options: {
         bus: { type: 'string' }, modem: { type: 'string' }, json: { type: 'boolean', default: false },
+        set: { type: 'string' }, yes: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', short: 'V', default: false },
       },
     })
@@ -147,7 +163,7 @@ export async function ltectl(argv: string[]): Promise<number> {
   if (values.help) { process.stdout.write(LTECTL_HELP); return EXIT.ok }
   if (values.version) { process.stdout.write(`ltectl ${VERSION}\n`); return EXIT.ok }
   const [cmd, ...rest] = positionals
-  const arity: Record<string, number> = { 'status': 0, 'connect': 0, 'disconnect': 0, 'pin': 1, 'puk': 2, 'reset': 0, 'monitor': 0, 'log-level': 1 }
+  const arity: Record<string, number> = { 'status': 0, 'connect': 0, 'disconnect': 0, 'pin': 1, 'puk': 2, 'reset': 0, 'monitor': 0, 'log-level': 1, 'usb-composition': 0 }
   if (cmd === undefined || arity[cmd] === undefined) {
     process.stderr.write(`ltectl: ${cmd === undefined ? 'no command' : `unknown command '${cmd}'`}; see ltectl --help\n`)
     return EXIT.usage
@@ -155,6 +171,22 @@ export async function ltectl(argv: string[]): Promise<number> {
   if (rest.length !== arity[cmd]) {
     process.stderr.write(`ltectl: ${cmd} takes ${String(arity[cmd])} argument(s); see ltectl --help\n`)
     return EXIT.usage
+  }
+  let setTo: number | undefined
+  if (values.set !== undefined || values.yes) {
+    if (cmd !== 'usb-composition') {
+      process.stderr.write('ltectl: --set and --yes belong to usb-composition; see ltectl --help\n')
+      return EXIT.usage
+    }
+    if (values.set === undefined || !/^[0-9]{1,3}$/.test(values.set) || Number(values.set) > 255) {
+      process.stderr.write('ltectl: usb-composition --set takes a composition number (0-255)\n')
+      return EXIT.usage
+    }
+    if (!values.yes) {
+      process.stderr.write('ltectl: usb-composition --set resets the modem into another USB composition; add --yes to do it\n')
+      return EXIT.usage
+    }
+    setTo = Number(values.set)
   }
   const address = values.bus ?? process.env.DBUS_SYSTEM_BUS_ADDRESS ?? SYSTEM_BUS
   let bus: dbus.MessageBus | undefined
@@ -176,6 +208,7 @@ export async function ltectl(argv: string[]): Promise<number> {
       case 'reset': await call(bus, path, MODEM_IFACE, 'Reset'); return EXIT.ok
       case 'pin': await call(bus, path, MODEM_IFACE, 'SendPin', 's', [rest[0]]); return EXIT.ok
       case 'puk': await call(bus, path, MODEM_IFACE, 'SendPuk', 'ss', [rest[0], rest[1]]); return EXIT.ok
+      case 'usb-composition': return await usbComposition(bus, path, setTo, values.json)
       default: return await monitor(bus, path, values.json)
     }
   } catch (e) {

@@ -8,7 +8,8 @@
 
 import dbus from 'dbus-next'
 import type { Logger } from '../log.ts'
-import type { Readings } from '../modem/types.ts'
+import { isModemError } from '../modem/errors.ts'
+import type { Readings, UsbComposition } from '../modem/types.ts'
 import type { MachineContext } from '../machine/connection.machine.ts'
 import type { MachineEvent } from '../machine/events.ts'
 import type { PublicView } from '../machine/public-state.ts'
@@ -29,6 +30,10 @@ export interface ModemSource {
   readonly readings?: Readings
   onView(fn: (v: PublicView, prev: PublicView | undefined) => void): () => void
   send(e: MachineEvent): void
+  /** The open modem's USB composition; absent in sources without a modem. */
+  usbComposition?(): Promise<UsbComposition>
+  /** Stores composition `n` and resets the modem into it. */
+  setUsbComposition?(n: number): Promise<void>
 }
 
 export const PIN_RE = /^[0-9]{4,8}$/
@@ -147,6 +152,40 @@ export class ModemInterface extends Interface {
     this.source.send({ type: 'RESET' })
   }
 
+  /** The Sierra USB composition (6: QMI, 8: MBIM, ...) and the ones the
+   *  modem offers. */
+  async UsbComposition(): Promise<[number, number[]]> {
+    const c = await this.#composition('UsbComposition', (src) => src.usbComposition?.())
+    return [c.current, [...c.supported]]
+  }
+
+  /** Stores a composition and resets the modem into it; the daemon follows
+   *  the device through re-enumeration (maybe into the other protocol). */
+  async SetUsbComposition(n: number): Promise<void> {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 255) throw this.#refuse('SetUsbComposition', 'InvalidArgs', 'a USB composition is 0-255')
+    this.#log.warn({ request: 'SetUsbComposition', composition: n }, `D-Bus: USB composition ${n} requested; the modem resets`)
+    await this.#composition('SetUsbComposition', (src) => src.setUsbComposition?.(n))
+  }
+
+  async #composition<T>(request: string, run: (src: ModemSource) => Promise<T> | undefined): Promise<T> {
+    if (!this.source.context.device) throw this.#refuse(request, 'WrongState', 'no device')
+    let p: Promise<T> | undefined
+    try {
+      p = run(this.source)
+    } catch (e) {
+      if (isModemError(e, 'gone')) throw this.#refuse(request, 'WrongState', 'the modem is not open')
+      throw e
+    }
+    if (!p) throw this.#refuse(request, 'Failed', 'not available for this modem')
+    try {
+      return await p
+    } catch (e) {
+      if (isModemError(e, 'gone')) throw this.#refuse(request, 'WrongState', 'the modem is not open')
+      if (isModemError(e, 'not-supported')) throw this.#refuse(request, 'Failed', (e as Error).message)
+      throw this.#refuse(request, 'Failed', e instanceof Error ? e.message : String(e))
+    }
+  }
+
   Enable(on: boolean): void {
     if (typeof on !== 'boolean') throw this.#refuse('Enable', 'InvalidArgs', 'Enable takes a boolean')
     if (on) this.Connect()
@@ -175,6 +214,8 @@ ModemInterface.configureMembers({
     SendPuk: { inSignature: 'ss' },
     Reset: {},
     Enable: { inSignature: 'b' },
+    UsbComposition: { outSignature: '(uau)' },
+    SetUsbComposition: { inSignature: 'u' },
   },
   signals: { StateChanged: { signature: 'sss' } },
 })

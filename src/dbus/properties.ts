@@ -120,8 +120,7 @@ export function modemProperties(s: ModemSnapshot): ModemProperties {
     Detail: s.view.detail,
     Device: c.device?.path ?? '',
     Interface: c.device?.iface ?? '',
-    // MBIM is the only backend so far: every open device speaks it.
-    Protocol: c.device ? 'mbim' : '',
+    Protocol: c.device ? c.device.protocol ?? 'mbim' : '',
     Manufacturer: c.info?.manufacturer ?? '',
     Model: c.info?.model ?? '',
     Firmware: c.info?.firmware ?? '',

@@ -13,6 +13,8 @@ export interface DeviceRef {
   readonly iface: string
   /** USB vendor:product in lower-case hex, when known (FCC unlock table). */
   readonly vidpid?: string
+  /** The control protocol it speaks (the bound driver's, or configured). */
+  readonly protocol?: 'mbim' | 'qmi'
   /** USB bus path ("1-1.1"), when known: handed to the recovery hook. */
   readonly usbPath?: string
 }

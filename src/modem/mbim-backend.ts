@@ -20,9 +20,11 @@ import { QmiClients } from '../session/qmi-clients.ts'
 import { QmiOverMbimLink } from '../session/qmi-over-mbim.ts'
 import { TransportClosedError } from '../transport/types.ts'
 import { ModemError, PinRejectedError } from './errors.ts'
+import { readComposition, writeComposition } from './qmi-composition.ts'
 import { connectError, ipConfigFromMbim, ipTypeFromMbim, registrationFromMbim, signalFromMbim } from './mbim-helpers.ts'
 import type {
   BearerSettings, DataSession, IpConfig, Modem, ModemEvent, ModemInfo, Opts, PacketStats, RadioState, Registration, SignalQuality, SimStatus,
+  UsbComposition,
 } from './types.ts'
 
 /** mbimcli's timeouts for the slow commands (PROTOCOL.md 2.2). */
@@ -328,6 +330,16 @@ export class MbimModem implements Modem {
       await dms.request(DmsSetOperatingMode, { mode: 'offline' }, this.opts(o))
       await dms.request(DmsSetOperatingMode, { mode: 'reset' }, this.opts(o))
     }, this.opts(o)))
+  }
+
+  /** Sierra DMS messages over QMI-over-MBIM (the seed's
+   *  `qmicli --device-open-mbim --dms-swi-get-usb-composition`). */
+  async usbComposition(o: Opts = {}): Promise<UsbComposition> {
+    return this.domain('USB composition', this.qmi.with(DMS, (dms) => readComposition(dms, this.opts(o)), this.opts(o)))
+  }
+
+  async setUsbComposition(n: number, o: Opts = {}): Promise<void> {
+    await this.domain('USB composition', this.qmi.with(DMS, (dms) => writeComposition(dms, n, this.opts(o)), this.opts(o)))
   }
 
   onEvent(fn: (e: ModemEvent) => void): () => void {

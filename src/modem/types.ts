@@ -65,6 +65,13 @@ export interface DataSession {
   readonly ip: IpConfig
 }
 
+/** The Sierra USB composition (PROTOCOL.md 5.5): which functions the
+ *  modem exposes, so which protocol its control port speaks (6: QMI, 8: MBIM). */
+export interface UsbComposition {
+  readonly current: number
+  readonly supported: readonly number[]
+}
+
 export interface SignalQuality {
   /** 0..100, or undefined when unknown. */
   readonly percent: number | undefined
@@ -134,6 +141,13 @@ export interface Modem {
   alive(): boolean
   /** Resets the modem (it leaves the bus and comes back fresh). */
   reset(o?: Opts): Promise<void>
+  /** The USB composition now and those the modem offers (QMI DMS Sierra
+   *  messages, directly or over MBIM); ModemError 'not-supported' when the
+   *  modem has no such messages. */
+  usbComposition(o?: Opts): Promise<UsbComposition>
+  /** Stores composition `n`, then offline + reset: the modem leaves the bus
+   *  and comes back in the new composition (and maybe another protocol). */
+  setUsbComposition(n: number, o?: Opts): Promise<void>
   /** Subscribes to unsolicited events; returns the unsubscribe function. */
   onEvent(fn: (e: ModemEvent) => void): () => void
   /** Closes the control session and releases the device. */

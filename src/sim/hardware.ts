@@ -15,6 +15,11 @@
 //   DIR/class/net/wwan0 -> the interface's net/wwan0
 //   DIR/dev/cdc-wdmN -> the pty (udev's device node)
 //
+// In a QMI composition (6) the interface is qmi_wwan's instead: interface
+// 8 (the EM7455's QMI function), driver -> DIR/bus/usb/drivers/qmi_wwan,
+// and net/wwanN/qmi/raw_ip, "N" at every plug as the kernel starts it (the
+// host writes "Y" for raw-ip, PROTOCOL.md 5.10). Each plug says which.
+//
 // Unplug and reset take the interface away (class entries, device node,
 // interface dir); a re-plug brings it back, with `renumber` under the next
 // free cdc-wdm number (what a real modem gets when the old node is still
@@ -41,6 +46,10 @@ const run = promisify(execFile)
 export const USB_PATH = /^[1-9][0-9]{0,2}-[0-9]{1,3}(\.[0-9]{1,3}){0,6}$/
 /** The EM7455's MBIM control interface number (the seed's 1-1.1:1.12). */
 export const MBIM_INTERFACE = 12
+/** The EM7455's QMI interface number in composition 6 (qmi_wwan 1-1.1:1.8). */
+export const QMI_INTERFACE = 8
+export type HardwareProtocol = 'mbim' | 'qmi'
+const DRIVER: Readonly<Record<HardwareProtocol, string>> = { mbim: 'cdc_mbim', qmi: 'qmi_wwan' }
 /** The usbmisc character major (Documentation/admin-guide/devices.txt). */
 const USBMISC_MAJOR = 180
 /** How often `authorized` is read. */
@@ -81,6 +90,8 @@ export interface HardwareView {
   readonly ifname: string
   readonly authorized: boolean
   readonly plugs: number
+  /** The bound driver's protocol (the composition's). */
+  readonly protocol: HardwareProtocol
 }
 
 async function ipRename(from: string, to: string): Promise<void> {
@@ -127,6 +138,7 @@ export class SimHardware {
   private wdm: number | null = null
   private lastWdm: number | null = null
   private plugs = 0
+  private protocol: HardwareProtocol = 'mbim'
   private ifname: string
   private authorized = true
   private poll: Cancel | null = null
@@ -166,7 +178,7 @@ export class SimHardware {
   }
 
   private get intfName(): string {
-    return `${this.usbPath}:1.${MBIM_INTERFACE}`
+    return `${this.usbPath}:1.${this.protocol === 'qmi' ? QMI_INTERFACE : MBIM_INTERFACE}`
   }
 
   private get intfDir(): string {
@@ -186,7 +198,7 @@ export class SimHardware {
     const devices = join(this.root, 'bus', 'usb', 'devices')
     mkdirSync(devices, { recursive: true })
     link(this.usbDir, join(devices, this.usbPath))
-    mkdirSync(join(this.root, 'bus', 'usb', 'drivers', 'cdc_mbim'), { recursive: true })
+    for (const drv of Object.values(DRIVER)) mkdirSync(join(this.root, 'bus', 'usb', 'drivers', drv), { recursive: true })
     for (const d of [this.devDir, join(this.root, 'class', 'usbmisc'), join(this.root, 'class', 'net')]) mkdirSync(d, { recursive: true })
   }
 
@@ -236,8 +248,9 @@ export class SimHardware {
   /** The interface appears: netdev renamed when its name changes, then the
    *  interface dir, the device node and the class entries (these last, so a
    *  scanner never finds a class entry without its node). */
-  async plug(pty: string): Promise<HardwareView> {
+  async plug(pty: string, protocol: HardwareProtocol = 'mbim'): Promise<HardwareView> {
     if (this.closed) throw new HardwareError('closed')
+    this.protocol = protocol
     const name = this.ifnames[this.plugs % this.ifnames.length] as string
     if (this.plugs > 0 && name !== this.ifname) {
       try {
@@ -254,9 +267,15 @@ export class SimHardware {
     const intf = this.intfDir
     mkdirSync(join(intf, 'usbmisc', wdm), { recursive: true })
     mkdirSync(join(intf, 'net', this.ifname), { recursive: true })
-    writeFileSync(join(intf, 'bInterfaceNumber'), `${MBIM_INTERFACE.toString(16).padStart(2, '0')}\n`)
-    writeFileSync(join(intf, 'bInterfaceClass'), '02\n')
-    link(join(this.root, 'bus', 'usb', 'drivers', 'cdc_mbim'), join(intf, 'driver'))
+    const qmi = protocol === 'qmi'
+    writeFileSync(join(intf, 'bInterfaceNumber'), `${(qmi ? QMI_INTERFACE : MBIM_INTERFACE).toString(16).padStart(2, '0')}\n`)
+    // cdc_mbim binds a CDC (02) interface, qmi_wwan a vendor-specific (ff) one.
+    writeFileSync(join(intf, 'bInterfaceClass'), qmi ? 'ff\n' : '02\n')
+    if (qmi) {
+      mkdirSync(join(intf, 'net', this.ifname, 'qmi'), { recursive: true })
+      writeFileSync(join(intf, 'net', this.ifname, 'qmi', 'raw_ip'), 'N\n')
+    }
+    link(join(this.root, 'bus', 'usb', 'drivers', DRIVER[protocol]), join(intf, 'driver'))
     writeFileSync(join(intf, 'usbmisc', wdm, 'dev'), `${USBMISC_MAJOR}:${n}\n`)
     link(intf, join(intf, 'usbmisc', wdm, 'device'))
     link(intf, join(this.root, 'bus', 'usb', 'devices', this.intfName))
@@ -292,7 +311,7 @@ export class SimHardware {
     const wdm = this.wdm === null ? null : `cdc-wdm${this.wdm}`
     return {
       root: this.root, usbPath: this.usbPath, cdcWdm: wdm, dev: wdm === null ? null : join(this.devDir, wdm),
-      ifname: this.ifname, authorized: this.authorized, plugs: this.plugs,
+      ifname: this.ifname, authorized: this.authorized, plugs: this.plugs, protocol: this.protocol,
     }
   }
 

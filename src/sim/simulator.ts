@@ -1,5 +1,6 @@
 // The simulator: a modem model behind an MBIM function (with QMI inside)
-// or a raw QMUX one (`protocol`, fixed for the simulator's life), served on
+// or a raw QMUX one (`protocol`, from the USB composition: a composition
+// change followed by a reset brings the device back in the other), served on
 // a pty, with a fault injector on its way out and runtime commands (drop,
 // coverage loss, unplug, mute, garbage, fragments, delay; for MBIM also
 // per-command ignore/fail, malformed, short and shuffled messages, unknown
@@ -21,7 +22,7 @@ import { type Command, CommandError, HELP, parseCommand } from './control.ts'
 import { Output, unknownIndications } from './faults.ts'
 import { type HardwareOptions, type HardwareView, SimHardware } from './hardware.ts'
 import { MbimFrontend } from './mbim-frontend.ts'
-import { type ControlProtocol, Modem, type ModemEvent, type Persistent, startingComposition } from './model.ts'
+import { type ControlProtocol, Modem, type ModemEvent, type Persistent, compositionProtocols, startingComposition } from './model.ts'
 import { SocatPty } from './pty.ts'
 import type { QmiEndpoint } from './qmi/endpoint.ts'
 import { QmuxOutput } from './qmi/output.ts'
@@ -62,10 +63,11 @@ export class Simulator {
   private readonly socat: string | undefined
   private readonly persistent: Persistent
   private modem: Modem
-  readonly protocol: ControlProtocol
-  private readonly qmi: QmiEndpoint
-  private readonly frontend: MbimFrontend | QmuxFrontend
-  private readonly output: Output | QmuxOutput
+  /** The protocol the device speaks now (its composition's). */
+  protocol: ControlProtocol
+  private qmi!: QmiEndpoint
+  private frontend!: MbimFrontend | QmuxFrontend
+  private output!: Output | QmuxOutput
   private readonly commandFaults = new CommandFaults()
   private unknownSent = 0
   private pty: SocatPty | null = null
@@ -96,10 +98,18 @@ export class Simulator {
     if (composition === null) throw new Error(`scenario ${opts.scenario.name} has no USB composition that speaks ${this.protocol}`)
     this.persistent = { usbComposition: composition }
     this.modem = this.newModem()
+    this.useProtocol(this.protocol)
+  }
+
+  /** Builds the function for `protocol`: its front end, the QMI endpoint
+   *  it carries and its output stage (faults start clean). */
+  private useProtocol(protocol: ControlProtocol): void {
+    const root = this.root
+    this.protocol = protocol
     const write = (b: Uint8Array): void => this.pty?.write(b)
     const outLog = root.child({ component: 'sim-out' })
     const qmi = { modem: () => this.modem, log: root.child({ component: 'sim-qmi' }), indicate: (q: Uint8Array) => this.frontend.indicateQmi(q) }
-    if (this.protocol === 'qmi') {
+    if (protocol === 'qmi') {
       const output = new QmuxOutput({ write, clock: this.clock, log: outLog })
       this.output = output
       this.qmi = qmuxEndpoint(qmi)
@@ -118,6 +128,16 @@ export class Simulator {
       log: root.child({ component: 'sim-mbim' }),
       fault: (command, dir) => this.commandFaults.take(command, dir),
     })
+  }
+
+  /** A re-plug after a composition change comes back speaking the new
+   *  composition's protocol (6 -> 8: QMI -> MBIM), as the real card does. */
+  private followComposition(): void {
+    const speaks = compositionProtocols(this.persistent.usbComposition)
+    const next = speaks[0]
+    if (next === undefined || speaks.includes(this.protocol)) return
+    this.log.info({ composition: this.persistent.usbComposition, from: this.protocol, to: next }, 'USB composition changed: the device comes back in another protocol')
+    this.useProtocol(next)
   }
 
   static async start(opts: SimulatorOptions): Promise<Simulator> {
@@ -172,6 +192,7 @@ export class Simulator {
   }
 
   private async plugIn(): Promise<void> {
+    this.followComposition()
     const gen = ++this.generation
     this.pty = await SocatPty.open({
       link: this.link,
@@ -189,7 +210,7 @@ export class Simulator {
     })
     if (this.hardware) {
       try {
-        await this.hardware.plug(this.pty.path)
+        await this.hardware.plug(this.pty.path, this.protocol)
       } catch (e) {
         this.log.error({ error: (e as Error).message }, 'sysfs view not updated')
       }

@@ -16,7 +16,7 @@ import type { DeviceRef } from '../../machine/events.ts'
 import { type FoundDevice, scanDevices, scanUnbound } from '../../system/devices.ts'
 
 export interface ResolvedDevice extends DeviceRef {
-  readonly transport: 'pty' | 'mbim-proxy'
+  readonly transport: 'pty' | 'mbim-proxy' | 'qmi-proxy'
   readonly protocol: 'mbim' | 'qmi'
   /** USB bus path (1-1.1) from sysfs; absent for a device sysfs does not list (a pty). */
   readonly usbPath?: string
@@ -132,12 +132,12 @@ export function resolveDevice(cfg: ModemConfig, opts: ResolveOptions = {}): Reso
   if (!iface) return { ok: false, reason: `no network interface known for ${path}; set [modem] interface` }
   const useProxy = cfg.proxy === true || (cfg.proxy === 'auto' && !tty)
   if (!useProxy && !tty) {
-    return { ok: false, reason: `${path} is not a tty and proxy = false: lted reaches real cdc-wdm devices only through mbim-proxy` }
+    return { ok: false, reason: `${path} is not a tty and proxy = false: lted reaches real cdc-wdm devices only through mbim-proxy / qmi-proxy` }
   }
   return {
     ok: true,
     device: {
-      path, iface, protocol, transport: useProxy ? 'mbim-proxy' : 'pty',
+      path, iface, protocol, transport: !useProxy ? 'pty' : protocol === 'qmi' ? 'qmi-proxy' : 'mbim-proxy',
       ...(found?.vidpid ? { vidpid: found.vidpid } : {}),
       ...(found?.usbPath ? { usbPath: found.usbPath } : {}),
     },

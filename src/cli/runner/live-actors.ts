@@ -132,7 +132,8 @@ export function liveActors(c: LiveContext) {
       if (!session) await sweep(signal)
       return {
         info, sim, session,
-        fccUnlockable: info.qmiOverMbim && fccProcedure(input.device.vidpid, info.model) !== undefined,
+        // DMS is reachable over QMI-over-MBIM or, in QMI mode, directly.
+        fccUnlockable: (info.qmiOverMbim || input.device.protocol === 'qmi') && fccProcedure(input.device.vidpid, info.model) !== undefined,
         pinRejected: lastIccid !== '' && pinRejected(lastIccid),
       }
     }),

@@ -11,14 +11,19 @@ import { connectionMachine } from '../../machine/connection.machine.ts'
 import { type DeviceRef, type MachineEvent, type MachineSettings } from '../../machine/events.ts'
 import { type PublicView, publicView } from '../../machine/public-state.ts'
 import { ModemError, isModemError } from '../../modem/errors.ts'
-import { openMbimModem } from '../../modem/mbim-backend.ts'
-import type { Modem, Readings } from '../../modem/types.ts'
+import { type MbimTuning, openMbimModem } from '../../modem/mbim-backend.ts'
+import { type QmiModem, type QmiTuning, openQmiModem } from '../../modem/qmi-backend.ts'
+import type { Modem, Readings, UsbComposition } from '../../modem/types.ts'
 import type { DnsBackend } from '../../net/dns/backend.ts'
 import type { RtnlPort } from '../../net/port.ts'
 import { WanLink } from '../../net/wan.ts'
 import { takeMbimFrame } from '../../protocol/mbim/stream.ts'
+import { takeQmiFrame } from '../../protocol/qmi/stream.ts'
 import { MbimSession } from '../../session/mbim-session.ts'
+import { QmuxSession } from '../../session/qmux-direct.ts'
 import { openMbimProxy } from '../../transport/mbim-proxy.ts'
+import { openQmiProxy } from '../../transport/qmi-proxy.ts'
+import { ensureRawIp } from '../../system/raw-ip.ts'
 import { resetUsbDevice } from '../../system/usb-reset.ts'
 import { openPty } from '../../transport/pty.ts'
 import { ModemBinding } from './binding.ts'
@@ -232,6 +237,22 @@ export class ModemRunner {
     this.actor.send(e)
   }
 
+  private openModem(): Modem {
+    const m = this.current?.modem
+    if (!m) throw new ModemError('gone', 'the modem is not open')
+    return m
+  }
+
+  usbComposition(): Promise<UsbComposition> {
+    return this.openModem().usbComposition({ signal: AbortSignal.timeout(15_000) })
+  }
+
+  /** The modem resets into the new composition; the device disappears and
+   *  the poll finds it again (a new cdc-wdm, maybe another driver). */
+  setUsbComposition(n: number): Promise<void> {
+    return this.openModem().setUsbComposition(n, { signal: AbortSignal.timeout(15_000) })
+  }
+
   start(): void {
     this.actor.start()
     this.tick()
@@ -317,8 +338,8 @@ export class ModemRunner {
     await this.releaseStack()
     // The machine hands back the object resolveDevice made (a ResolvedDevice).
     const dev = device as DeviceRef & { transport?: string; protocol?: string; usbPath?: string }
-    if (dev.protocol === 'qmi') throw new ModemError('not-supported', `${device.path} is in QMI mode; this version of lted speaks MBIM only`)
-    const log = this.log.child({ dev: device.path })
+    const qmi = dev.protocol === 'qmi'
+    const log = this.log.child({ dev: device.path, protocol: qmi ? 'qmi' : 'mbim' })
     const life = new AbortController()
     const cfg = (): ModemConfig => this.cfg
     const wan = new WanLink({
@@ -333,26 +354,59 @@ export class ModemRunner {
       },
     })
     this.current = { device, modem: undefined, wan, life }
+    // qmi_wwan's raw-ip switch before the link keeper watches the link: it
+    // takes the interface down, which must not read as a lost link.
+    if (qmi) await ensureRawIp({ sysRoot: this.deps.sysRoot ?? '/sys', ifname: device.iface, log })
     // The sweep of what a previous run left waits until the modem is read:
     // a data session it still carries is adopted, addresses and all
     // (live-actors.ts openModem sweeps when there is none).
     const started = await wan.start({ signal: life.signal, adopt: true })
     if (!started.net.ok) log.warn({ err: started.net.error?.message }, `${device.iface} not usable yet`)
-    const transport = dev.transport === 'mbim-proxy'
-      ? await openMbimProxy(device.path, { log, signal })
-      : openPty(device.path, takeMbimFrame, log)
     const rec = this.cfg.recovery
     const requestTimeoutMs = rec.requestTimeoutMs === 'auto' ? undefined : rec.requestTimeoutMs
-    const session = new MbimSession(transport, { log, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) })
+    const tuning = { requestTimeoutMs, wedgedAfter: rec.wedgedAfter }
+    const modem = qmi ? await this.openQmi(dev, log, tuning, signal) : await this.openMbim(dev, log, tuning, signal)
     try {
-      const modem = await openMbimModem(session, device.path, log, { signal }, { requestTimeoutMs, wedgedAfter: rec.wedgedAfter })
       await this.binding.checkImei(modem, device, signal)
-      this.current.modem = modem
-      modem.onEvent((e) => { if (e.type === 'signal') this.reading({ signal: e.signal }) })
-      modem.signal({ signal }).then((q) => this.reading({ signal: q }), () => undefined)
-      return modem
+    } catch (e) {
+      await modem.close().catch(() => undefined)
+      throw e
+    }
+    this.current.modem = modem
+    modem.onEvent((e) => { if (e.type === 'signal') this.reading({ signal: e.signal }) })
+    modem.signal({ signal }).then((q) => this.reading({ signal: q }), () => undefined)
+    return modem
+  }
+
+  private async openMbim(dev: DeviceRef & { transport?: string }, log: Logger, tuning: MbimTuning, signal: AbortSignal): Promise<Modem> {
+    const transport = dev.transport === 'mbim-proxy'
+      ? await openMbimProxy(dev.path, { log, signal })
+      : openPty(dev.path, takeMbimFrame, log)
+    const session = new MbimSession(transport, { log, ...(tuning.requestTimeoutMs ? { requestTimeoutMs: tuning.requestTimeoutMs } : {}) })
+    try {
+      return await openMbimModem(session, dev.path, log, { signal }, tuning)
     } catch (e) {
       await session.dispose()
+      throw e
+    }
+  }
+
+  /** QMI: qmi-proxy for a real cdc-wdm, the pty directly (with CTL Sync:
+   *  nobody else shares it); then the modem's data format to raw-ip, in
+   *  agreement with the kernel side set before. */
+  private async openQmi(dev: DeviceRef & { transport?: string }, log: Logger, tuning: QmiTuning, signal: AbortSignal): Promise<Modem> {
+    const proxied = dev.transport === 'qmi-proxy'
+    const transport = proxied ? await openQmiProxy(dev.path, { log, signal }) : openPty(dev.path, takeQmiFrame, log)
+    const session = new QmuxSession(transport, { log, requestTimeoutMs: tuning.requestTimeoutMs })
+    let modem: QmiModem | undefined
+    try {
+      modem = await openQmiModem(session, dev.path, log, { signal, sync: !proxied }, tuning)
+      const format = await modem.ensureRawIp({ signal })
+      if (format !== 'raw-ip') throw new ModemError('not-supported', `the modem kept data format ${format}; lted needs raw-ip`)
+      return modem
+    } catch (e) {
+      if (modem) await modem.close().catch(() => undefined)
+      else await session.dispose()
       throw e
     }
   }

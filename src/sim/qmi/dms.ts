@@ -6,7 +6,7 @@
 // moved them to UIM does.
 
 import {
-  DMS, DmsGetCapabilities, DmsGetIds, DmsGetOperatingMode, DmsGetRevision, DmsSetEventReport, DmsSetFccAuthentication,
+  DMS, DmsGetCapabilities, DmsGetIds, DmsGetModel, DmsUimGetIccid, DmsUimGetImsi, DmsGetOperatingMode, DmsGetRevision, DmsSetEventReport, DmsSetFccAuthentication,
   DmsSetOperatingMode, DmsSwiGetUsbComposition, DmsSwiSetUsbComposition,
 } from '../../protocol/qmi/services/dms.ts'
 import { QMI_ERROR, type ServiceContext, type SimService, done, fail } from './service.ts'
@@ -17,6 +17,10 @@ export function dmsService(ctx: ServiceContext): SimService {
   const reporting = new Set<number>()
 
   ctx.on(DmsGetIds, () => done({ imei: modem().scenario.device.imei, imeiSoftwareVersion: modem().scenario.device.imeiSv }))
+  ctx.on(DmsGetModel, () => done({ model: modem().scenario.device.model }))
+  // The SIM's identity, readable once the card answers (not while absent).
+  ctx.on(DmsUimGetIccid, () => (modem().simLock() === 'absent' ? fail('uim-uninitialized') : done({ iccid: modem().scenario.sim.iccid })))
+  ctx.on(DmsUimGetImsi, () => (modem().simLock() === 'absent' ? fail('uim-uninitialized') : done({ imsi: modem().scenario.sim.imsi })))
   ctx.on(DmsGetRevision, () => done({ revision: modem().scenario.device.revision }))
   ctx.on(DmsGetCapabilities, () => done({
     info: {

@@ -31,12 +31,29 @@ function make(root: string, extra: Partial<Parameters<typeof SimHardware.create>
 
 const read = (p: string): string => readFileSync(p, 'utf8').trim()
 
+t.test('QMI composition: qmi_wwan on interface 8 with its raw_ip switch; a re-plug may change the driver', async (t) => {
+  const root = t.testdir()
+  const { hw } = make(root)
+  t.teardown(() => hw.close())
+  const view = await hw.plug(PTY, 'qmi')
+  t.equal(view.protocol, 'qmi')
+  const intf = join(root, 'devices/platform/lted-sim/usb1/1-1/1-1.1/1-1.1:1.8')
+  t.equal(basename(realpathSync(join(intf, 'driver'))), 'qmi_wwan', 'driver link')
+  t.equal(read(join(intf, 'bInterfaceNumber')), '08')
+  t.equal(read(join(root, 'class/net/wwan0/qmi/raw_ip')), 'N', 'raw_ip through class/net, off as the kernel starts it')
+  t.match(scanDevices(root, join(root, 'dev')), [{ driver: 'qmi_wwan', protocol: 'qmi', iface: 'wwan0' }], "lted's discovery: QMI")
+  hw.unplug()
+  t.notOk(existsSync(intf), 'unplugged: the QMI interface dir gone')
+  await hw.plug(PTY, 'mbim')
+  t.match(scanDevices(root, join(root, 'dev')), [{ driver: 'cdc_mbim', protocol: 'mbim' }], 'back as MBIM after a composition change')
+})
+
 t.test('the layout of a plugged device, as the kernel makes it', async (t) => {
   const root = t.testdir()
   const { hw } = make(root)
   t.teardown(() => hw.close())
   const view = await hw.plug(PTY)
-  t.same(view, { root, usbPath: '1-1.1', cdcWdm: 'cdc-wdm0', dev: join(root, 'dev/cdc-wdm0'), ifname: 'wwan0', authorized: true, plugs: 1 })
+  t.same(view, { root, usbPath: '1-1.1', cdcWdm: 'cdc-wdm0', dev: join(root, 'dev/cdc-wdm0'), ifname: 'wwan0', authorized: true, plugs: 1, protocol: 'mbim' })
   const usb = join(root, 'devices/platform/lted-sim/usb1/1-1/1-1.1')
   const intf = join(usb, '1-1.1:1.12')
   t.equal(read(join(usb, 'idVendor')), '1199')

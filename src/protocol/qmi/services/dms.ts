@@ -149,6 +149,12 @@ export const DmsGetCapabilities = qmiMessage(DMS, 0x0020, 'get-capabilities', {
   },
 })
 
+/** The model name, as MBIM's DEVICE_CAPS hardware info gives it ("EM7455"). */
+export const DmsGetModel = qmiMessage(DMS, 0x0022, 'get-model', {
+  request: {},
+  response: { model: req(0x01, qmiString({ sample: 'EM7455' })) },
+})
+
 export const DmsGetRevision = qmiMessage(DMS, 0x0023, 'get-revision', {
   request: {},
   response: { revision: req(0x01, qmiString({ sample: 'SWI9X30C_02.24.05.06 r7040 CARMD-EV-FRMWR2 2017/05/19 06:23:09' })) },
@@ -175,6 +181,18 @@ export const DmsUimVerifyPin = qmiMessage(DMS, 0x0028, 'uim-verify-pin', {
 export const DmsUimGetPinStatus = qmiMessage(DMS, 0x002B, 'uim-get-pin-status', {
   request: {},
   response: { pin1Status: opt(0x11, PinStatus), pin2Status: opt(0x12, PinStatus) },
+})
+
+/** Legacy DMS reads of the SIM's ICCID and IMSI (libqmi "UIM Get ICCID",
+ *  "UIM Get IMSI"); the IMSI is personal information. */
+export const DmsUimGetIccid = qmiMessage(DMS, 0x003C, 'uim-get-iccid', {
+  request: {},
+  response: { iccid: req(0x01, qmiString({ sample: '89490200001355851497' })) },
+})
+
+export const DmsUimGetImsi = qmiMessage(DMS, 0x0043, 'uim-get-imsi', {
+  request: {},
+  response: { imsi: req(0x01, qmiString({ sensitive: true, sample: '262017041684242' })) },
 })
 
 /** The offline reason is only present when the mode is offline. */
@@ -215,7 +233,7 @@ export const DmsSetFccAuthentication = qmiMessage(DMS, 0x555F, 'set-fcc-authenti
 })
 
 export const dmsMessages = [
-  DmsReset, DmsSetEventReport, DmsGetCapabilities, DmsGetRevision, DmsGetIds, DmsUimVerifyPin,
-  DmsUimGetPinStatus, DmsGetOperatingMode, DmsSetOperatingMode, DmsSwiGetUsbComposition,
+  DmsReset, DmsSetEventReport, DmsGetCapabilities, DmsGetModel, DmsGetRevision, DmsGetIds, DmsUimVerifyPin,
+  DmsUimGetPinStatus, DmsUimGetIccid, DmsUimGetImsi, DmsGetOperatingMode, DmsSetOperatingMode, DmsSwiGetUsbComposition,
   DmsSwiSetUsbComposition, DmsSetFccAuthentication,
 ] as const
