@@ -14,11 +14,10 @@ import { MbimStatusError } from '../protocol/mbim/status.ts'
 import { toHex } from '../util/hex.ts'
 import { QmiProtocolError } from '../protocol/qmi/errors.ts'
 import { DMS, DmsSetFccAuthentication, DmsSetOperatingMode } from '../protocol/qmi/services/dms.ts'
-import { SessionTimeoutError } from '../session/errors.ts'
 import type { MbimSession } from '../session/mbim-session.ts'
 import { QmiClients } from '../session/qmi-clients.ts'
 import { QmiOverMbimLink } from '../session/qmi-over-mbim.ts'
-import { TransportClosedError } from '../transport/types.ts'
+import { inDomain } from './session-errors.ts'
 import { ModemError, PinRejectedError } from './errors.ts'
 import { readComposition, writeComposition } from './qmi-composition.ts'
 import { connectError, ipConfigFromMbim, ipTypeFromMbim, registrationFromMbim, signalFromMbim } from './mbim-helpers.ts'
@@ -95,22 +94,8 @@ export class MbimModem implements Modem {
   }
 
   /** Maps session failures that are not protocol answers to domain errors. */
-  private async domain<T>(what: string, p: Promise<T>): Promise<T> {
-    try {
-      return await p
-    } catch (e) {
-      if (e instanceof SessionTimeoutError) {
-        const n = this.session.consecutiveTimeouts
-        if (n >= this.wedgedAfter) {
-          // Reported once, when the count crosses the threshold.
-          if (n === this.wedgedAfter) for (const fn of this.own) fn({ type: 'wedged', timeouts: n })
-          throw new ModemError('wedged', `${what}: ${n} requests in a row got no answer: the modem is wedged`, { cause: e })
-        }
-        throw new ModemError('timeout', `${what}: no answer from the modem in ${e.timeoutMs} ms`, { cause: e })
-      }
-      if (e instanceof TransportClosedError) throw new ModemError('gone', `${what}: ${e.message}`, { cause: e })
-      throw e
-    }
+  private domain<T>(what: string, p: Promise<T>): Promise<T> {
+    return inDomain(what, p, { session: this.session, wedgedAfter: this.wedgedAfter, emit: (e) => { for (const fn of this.own) fn(e) } })
   }
 
   private opts(o: Opts, timeoutMs?: number): { signal?: AbortSignal; timeoutMs?: number } {

@@ -19,10 +19,9 @@ import {
 import { NAS, NasGetServingSystem, NasGetSignalStrength, NasRegisterIndications } from '../protocol/qmi/services/nas.ts'
 import { UIM, UimCardStatusIndication, UimGetCardStatus, UimRegisterEvents, UimVerifyPin } from '../protocol/qmi/services/uim.ts'
 import { WDA, WdaGetDataFormat, WdaSetDataFormat } from '../protocol/qmi/services/wda.ts'
-import { SessionTimeoutError } from '../session/errors.ts'
 import { type QmiClient, QmiClients } from '../session/qmi-clients.ts'
 import type { QmuxSession } from '../session/qmux-direct.ts'
-import { TransportClosedError } from '../transport/types.ts'
+import { inDomain } from './session-errors.ts'
 import { ModemError, PinRejectedError } from './errors.ts'
 import { readComposition, writeComposition } from './qmi-composition.ts'
 import { type WdsCall, startCalls, stopCall, callSettings } from './qmi-calls.ts'
@@ -95,21 +94,9 @@ export class QmiModem implements Modem {
     this.fixedTimeoutMs = p.tuning.requestTimeoutMs
   }
 
-  private async domain<T>(what: string, run: Promise<T>): Promise<T> {
-    try {
-      return await run
-    } catch (e) {
-      if (e instanceof SessionTimeoutError) {
-        const n = this.p.session.consecutiveTimeouts
-        if (n >= this.wedgedAfter) {
-          if (n === this.wedgedAfter) for (const fn of this.own) fn({ type: 'wedged', timeouts: n })
-          throw new ModemError('wedged', `${what}: ${n} requests in a row got no answer: the modem is wedged`, { cause: e })
-        }
-        throw new ModemError('timeout', `${what}: no answer from the modem in ${e.timeoutMs} ms`, { cause: e })
-      }
-      if (e instanceof TransportClosedError) throw new ModemError('gone', `${what}: ${e.message}`, { cause: e })
-      throw e
-    }
+  /** Maps session failures that are not protocol answers to domain errors. */
+  private domain<T>(what: string, run: Promise<T>): Promise<T> {
+    return inDomain(what, run, { session: this.p.session, wedgedAfter: this.wedgedAfter, emit: (e) => { for (const fn of this.own) fn(e) } })
   }
 
   private opts(o: Opts, timeoutMs?: number): { signal?: AbortSignal; timeoutMs?: number } {

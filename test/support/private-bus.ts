@@ -128,3 +128,21 @@ export function ltectl(bus: PrivateBus, args: readonly string[], opts: { asNobod
 export function startDaemonOnBus(t: Teardown, bus: PrivateBus, config: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
   return startDaemon(t, config, { logLevel: 'debug', env: { DBUS_SYSTEM_BUS_ADDRESS: bus.address, ...env } })
 }
+
+export interface BusMonitor {
+  /** Everything busctl monitor printed so far. */
+  text(): string
+  stop(): void
+}
+
+/** `busctl monitor org.lted1` on `address` (root may monitor: the test-only
+ *  hole above), started and ready: resolves once busctl says it monitors. */
+export async function monitorBus(t: Teardown, address: string): Promise<BusMonitor> {
+  const mon = spawn('busctl', [`--address=${address}`, 'monitor', 'org.lted1'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { mon.kill('SIGKILL') })
+  let seen = ''
+  mon.stdout.on('data', (b: Buffer) => { seen += b.toString() })
+  mon.stderr.on('data', (b: Buffer) => { seen += b.toString() })
+  await waitFor(() => seen.includes('Monitoring bus message stream'), { what: `busctl monitor to start: ${seen}` })
+  return { text: () => seen, stop: () => { mon.kill('SIGTERM') } }
+}

@@ -9,13 +9,12 @@
 // no secret in it, and the ladder start over after the stable period.
 
 import '../../support/namespace.ts'
-import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { makeCarrier } from '../../support/carrier.ts'
 import { seedConfig } from '../../support/daemon-process.ts'
-import { exec, ltectl, startDaemonOnBus, startPrivateBus } from '../../support/private-bus.ts'
+import { exec, ltectl, monitorBus, startDaemonOnBus, startPrivateBus } from '../../support/private-bus.ts'
 import { startSim } from '../../support/sim-process.ts'
 import { waitFor } from '../../support/wait.ts'
 
@@ -49,12 +48,7 @@ echo 'unplug 1' | socat - 'UNIX-CONNECT:${sim.control}'
   const prop = async (name: string): Promise<string> => (await busctl(['get-property', 'org.lted1', MODEM, 'org.lted1.Modem', name])).stdout.trim()
   await lted.reach('connected', { timeoutMs: 30_000 })
 
-  const mon = spawn('busctl', [`--address=${bus.address}`, 'monitor', 'org.lted1'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => { mon.kill('SIGKILL') })
-  let seen = ''
-  mon.stdout.on('data', (b: Buffer) => { seen += b.toString() })
-  mon.stderr.on('data', (b: Buffer) => { seen += b.toString() })
-  await waitFor(() => seen.includes('Monitoring bus message stream'), { what: `busctl monitor to start: ${seen}` })
+  const mon = await monitorBus(t, bus.address)
 
   /** One trouble: the network ends the data session; resolves with the
    *  states lted went through until connected again. */
@@ -105,7 +99,7 @@ echo 'unplug 1' | socat - 'UNIX-CONNECT:${sim.control}'
   // D-Bus: the counters, their PropertiesChanged, ltectl status.
   t.same(await Promise.all(['Reconnects', 'Reregistrations', 'Resets', 'HookRuns'].map(prop)), ['u 5', 'u 1', 'u 1', 'u 1'], 'the counters on D-Bus')
   for (const name of ['Reregistrations', 'Resets', 'HookRuns']) {
-    t.match(seen, new RegExp(`Member=PropertiesChanged[\\s\\S]*STRING "${name}";\\s*VARIANT "u" \\{\\s*UINT32 1;`), `PropertiesChanged carried ${name} = 1`)
+    t.match(mon.text(), new RegExp(`Member=PropertiesChanged[\\s\\S]*STRING "${name}";\\s*VARIANT "u" \\{\\s*UINT32 1;`), `PropertiesChanged carried ${name} = 1`)
   }
   const human = await ltectl(bus, ['status'])
   t.match(human.stdout, /reconnects:\s+5\nrecovery:\s+1 re-registrations, 1 resets, 1 hook runs/, 'ltectl status shows them')
@@ -118,6 +112,6 @@ echo 'unplug 1' | socat - 'UNIX-CONNECT:${sim.control}'
   t.equal(await prop('HookRuns'), 'u 1', 'the totals stay')
   t.same(await drop(), ['registered', 'connected'], 'after the stable period one trouble only reconnects')
   t.equal(readFileSync(runs, 'utf8').split('=== run').length - 1, 1, 'and runs no hook')
-  mon.kill('SIGTERM')
+  mon.stop()
   t.equal((await lted.stop()).code, 0, 'lted stops with 0')
 })

@@ -12,14 +12,13 @@
 // same, then on the bus once a dbus-daemon listens.
 
 import '../../support/namespace.ts'
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { FAR4, makeCarrier } from '../../support/carrier.ts'
 import { seedConfig } from '../../support/daemon-process.ts'
 import { NotifySocket } from '../../support/notify-socket.ts'
-import { exec, ltectl, startDaemonOnBus, startPrivateBus } from '../../support/private-bus.ts'
+import { exec, ltectl, monitorBus, startDaemonOnBus, startPrivateBus } from '../../support/private-bus.ts'
 import { startSim } from '../../support/sim-process.ts'
 import { waitFor } from '../../support/wait.ts'
 
@@ -100,19 +99,14 @@ t.test('a restarted dbus-daemon: lted stays up, keeps the modem online and comes
   t.equal(count(/"level":(40|50),.*"component":"dbus"/), 1, 'no other D-Bus warn or error line (no flood while down)')
 
   // PropertiesChanged flows again: busctl monitor across a further drop.
-  const mon = spawn('busctl', [`--address=${bus.socketAddress}`, 'monitor', 'org.lted1'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => { mon.kill('SIGKILL') })
-  let seen = ''
-  mon.stdout.on('data', (b: Buffer) => { seen += b.toString() })
-  mon.stderr.on('data', (b: Buffer) => { seen += b.toString() })
-  await waitFor(() => seen.includes('Monitoring bus message stream'), { what: `busctl monitor to start: ${seen}` })
+  const mon = await monitorBus(t, bus.socketAddress)
   await sim.command('drop')
-  await waitFor(() => /Member=StateChanged[\s\S]*"registered"[\s\S]*Member=StateChanged[\s\S]*"connected"/.test(seen), {
-    what: `StateChanged connected -> registered -> connected in busctl monitor:\n${seen.slice(-4000)}`, timeoutMs: 20_000,
+  await waitFor(() => /Member=StateChanged[\s\S]*"registered"[\s\S]*Member=StateChanged[\s\S]*"connected"/.test(mon.text()), {
+    what: `StateChanged connected -> registered -> connected in busctl monitor:\n${mon.text().slice(-4000)}`, timeoutMs: 20_000,
   })
-  t.match(seen, /Member=PropertiesChanged/, 'busctl monitor shows PropertiesChanged after the restart')
-  t.match(seen, /STRING "State";\s*VARIANT "s" \{\s*STRING "registered";/, 'PropertiesChanged carries State -> registered')
-  mon.kill('SIGTERM')
+  t.match(mon.text(), /Member=PropertiesChanged/, 'busctl monitor shows PropertiesChanged after the restart')
+  t.match(mon.text(), /STRING "State";\s*VARIANT "s" \{\s*STRING "registered";/, 'PropertiesChanged carries State -> registered')
+  mon.stop()
 
   t.equal(notify.having('READY').length, 1, 'READY=1 was sent once')
   t.equal(lted.child.exitCode, null, 'lted is still running')

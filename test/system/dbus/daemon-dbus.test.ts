@@ -6,13 +6,12 @@
 // and bad arguments that must change nothing (the simulator counts PINs).
 
 import '../../support/namespace.ts'
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { makeCarrier } from '../../support/carrier.ts'
 import { seedConfig } from '../../support/daemon-process.ts'
-import { exec, ltectl, startDaemonOnBus, startPrivateBus } from '../../support/private-bus.ts'
+import { exec, ltectl, monitorBus, startDaemonOnBus, startPrivateBus } from '../../support/private-bus.ts'
 import { startSim } from '../../support/sim-process.ts'
 import { waitFor } from '../../support/wait.ts'
 
@@ -83,20 +82,15 @@ t.test('lted on the system bus, with the real policy', async (t) => {
   t.match(lted.log(), /"request":"SendPin","error":"org.lted1.Error.InvalidArgs"/, 'each refusal was logged (without the PIN)')
 
   // busctl monitor (root) across a network-side drop.
-  const mon = spawn('busctl', [`--address=${bus.address}`, 'monitor', 'org.lted1'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => { mon.kill('SIGKILL') })
-  let seen = ''
-  mon.stdout.on('data', (b: Buffer) => { seen += b.toString() })
-  mon.stderr.on('data', (b: Buffer) => { seen += b.toString() })
-  await waitFor(() => seen.includes('Monitoring bus message stream'), { what: `busctl monitor to start: ${seen}` })
+  const mon = await monitorBus(t, bus.address)
   await sim.command('drop')
-  await waitFor(() => /Member=StateChanged[\s\S]*"registered"[\s\S]*Member=StateChanged[\s\S]*"connected"/.test(seen), {
-    what: `StateChanged connected -> registered -> connected in busctl monitor:\n${seen.slice(-4000)}`, timeoutMs: 20_000,
+  await waitFor(() => /Member=StateChanged[\s\S]*"registered"[\s\S]*Member=StateChanged[\s\S]*"connected"/.test(mon.text()), {
+    what: `StateChanged connected -> registered -> connected in busctl monitor:\n${mon.text().slice(-4000)}`, timeoutMs: 20_000,
   })
-  t.match(seen, /Member=PropertiesChanged/, 'busctl monitor shows PropertiesChanged')
-  t.match(seen, /STRING "State";\s*VARIANT "s" \{\s*STRING "registered";/, 'PropertiesChanged carries State -> registered')
-  t.match(seen, /Member=StateChanged[\s\S]*STRING "connected";\s*STRING "registered";/, 'StateChanged connected -> registered')
-  mon.kill('SIGTERM')
+  t.match(mon.text(), /Member=PropertiesChanged/, 'busctl monitor shows PropertiesChanged')
+  t.match(mon.text(), /STRING "State";\s*VARIANT "s" \{\s*STRING "registered";/, 'PropertiesChanged carries State -> registered')
+  t.match(mon.text(), /Member=StateChanged[\s\S]*STRING "connected";\s*STRING "registered";/, 'StateChanged connected -> registered')
+  mon.stop()
   const rec = await busctl(['get-property', 'org.lted1', MODEM, 'org.lted1.Modem', 'Reconnects'])
   t.equal(rec.stdout.trim(), 'u 1', 'Reconnects counted the drop')
 
