@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../log.ts'
 import { pickDns } from '../net/dns/pick.ts'
 import { Rtnl } from '../net/rtnl.ts'
 import { LtedService } from '../dbus/service.ts'
+import { keepYoungGenerationSmall } from '../system/heap.ts'
 import { Notifier, StatusReporter } from '../system/notify.ts'
 import { startWatchdog } from '../system/watchdog.ts'
 import { PinStore } from './runner/pin-store.ts'
@@ -51,6 +52,9 @@ function load(file: string, log: Logger | undefined): Config | number {
 }
 
 export async function runCommand(args: string[]): Promise<number> {
+  // Before the first reconnect: a grown young generation is never given
+  // back (src/system/heap.ts has the measurement).
+  keepYoungGenerationSmall()
   const { values } = parseArgs({
     args,
     options: {
