@@ -1,16 +1,16 @@
 // V8's young generation, kept at its initial size for the daemon.
 //
-// Measured with the soak (test/soak, 2,000 drop-only reconnects, probes off):
-// RSS rose 109 -> 235 MiB while the heap after a full GC stayed at 15 MiB,
-// malloc's in-use bytes stayed flat (7.2 -> 6.8 MiB, malloc_info through
-// gdb) and 616 new 256 KiB anonymous mappings (V8 pages) made the growth.
-// Each reconnect allocates 250-550 KiB of short-lived objects (MBIM codec,
-// netlink dumps, log lines, the ping spawn); under that load V8 doubles the
-// semi-spaces up to 16 MiB each and sizes the old generation's limit to
-// match, and it gave none of it back after 60 s idle. With the semi-spaces
-// held at their initial 1 MiB the same run grew 8.8 MiB in all (6,000
-// reconnects: +5.2 MiB, flat after the first 500), at the same daemon CPU
-// per reconnect (7.7 vs 7.1 ms, within the run-to-run noise).
+// Measured with the soak (`npm run soak -- --cycles 2000`, issue 7): RSS rose
+// 109.2 -> 223.0 MiB while RSS after a full GC rose only 98.0 -> 105.5 MiB,
+// the heap after GC 13.1 -> 15.4 MiB and malloc's in-use bytes not at all
+// (7.2 -> 6.8 MiB, malloc_info through gdb); the growth was new 256 KiB
+// anonymous mappings, V8 pages. Each reconnect allocates some hundred KiB of
+// short-lived objects (the ping spawn, netlink dumps, log lines, the MBIM
+// codec); under that rate V8 doubles the semi-spaces up to 16 MiB each and
+// sizes the old generation's limit to match, and gives nothing back: RSS was
+// the same after 30 s idle. Held at their initial size the same command gave
+// 108.3 -> 113.0 MiB (10,000 cycles: +4.5 MiB), at the same daemon CPU per
+// cycle (7.1 vs 7.4 ms).
 //
 // The supported switch, --max-semi-space-size, is read only at start-up
 // (node's command line or NODE_OPTIONS), which lted does not own: the unit,
