@@ -9,8 +9,9 @@
 // codec); under that rate V8 doubles the semi-spaces up to 16 MiB each and
 // sizes the old generation's limit to match, and gives nothing back: RSS was
 // the same after 30 s idle. Held at their initial size the same command gave
-// 108.3 -> 113.0 MiB (10,000 cycles: +4.5 MiB), at the same daemon CPU per
-// cycle (7.1 vs 7.4 ms).
+// 108.3 -> 113.0 MiB at the same daemon CPU per cycle (7.1 vs 7.4 ms); over
+// 10,000 cycles +4.5 and +6.8 MiB in two runs, most of it V8's warm-up
+// (compiled code, feedback) in the first 500.
 //
 // The supported switch, --max-semi-space-size, is read only at start-up
 // (node's command line or NODE_OPTIONS), which lted does not own: the unit,
