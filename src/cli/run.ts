@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../log.ts'
 import { pickDns } from '../net/dns/pick.ts'
 import { Rtnl } from '../net/rtnl.ts'
 import { BusKeeper } from '../dbus/keeper.ts'
+import { keepYoungGenerationSmall } from '../system/heap.ts'
 import { Notifier, StatusReporter } from '../system/notify.ts'
 import { startWatchdog } from '../system/watchdog.ts'
 import { DeviceClaims } from './runner/claims.ts'
@@ -74,6 +75,9 @@ function load(file: string, log: Logger | undefined): Loaded {
 }
 
 export async function runCommand(args: string[]): Promise<number> {
+  // Before the first reconnect: a grown young generation is never given
+  // back (src/system/heap.ts has the measurement).
+  keepYoungGenerationSmall()
   const { values } = parseArgs({
     args,
     options: {

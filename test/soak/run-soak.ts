@@ -5,7 +5,7 @@
 // warm-up and at the end. Exits 0 when every cycle recovered.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -37,12 +37,18 @@ const { values: opt } = parseArgs({
     'probe-interval-ms': { type: 'string', default: '100' },
     'probe-failures': { type: 'string', default: '2' },
     'progress': { type: 'string', default: '500' },
+    // Idle time after the last cycle before the end sample.
+    'settle-ms': { type: 'string', default: '0' },
+    // Extra node/V8 flags on the daemon's command line (memory experiments:
+    // --trace-gc, --max-old-space-size=...; V8 flags are refused in NODE_OPTIONS).
+    'daemon-node-options': { type: 'string', default: '' },
+    'daemon-stdout': { type: 'string', default: '' },
     'help': { type: 'boolean', default: false },
   },
 })
 if (opt.help) {
   process.stdout.write(`Usage: npm run soak -- [--cycles N] [--scenario ready|seed] [--deadline-ms MS] [--mix dcus...]
-  [--probe-interval-ms MS] [--probe-failures N] [--progress N]
+  [--probe-interval-ms MS] [--probe-failures N] [--progress N] [--settle-ms MS] [--daemon-node-options='--trace-gc ...'] [--daemon-stdout=FILE]
 Mix letters: d = network drop, c = coverage loss (lose-coverage 0), u = unplug 0, s = silent loss (far end ignores ICMP).
 `)
   process.exit(0)
@@ -57,6 +63,7 @@ const MIX: Kind[] = [...opt.mix].map((ch) => {
 })
 if (!Number.isInteger(CYCLES) || CYCLES < 1 || MIX.length === 0) throw new Error('--cycles must be a positive integer, --mix non-empty')
 const PROGRESS = Number(opt.progress)
+const SETTLE_MS = Number(opt['settle-ms'])
 
 // --- teardown collector (the tap-like `t` the support helpers take) -------------
 
@@ -82,7 +89,7 @@ function startDaemon(config: string) {
   // Heap and handles need the daemon's cooperation: the inspector, switched
   // on from outside through NODE_OPTIONS (nothing in src/ changes).
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [
-    LTED, 'run', '--config', file, '--log-level', 'info', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
+    ...opt['daemon-node-options'].split(' ').filter(Boolean), LTED, 'run', '--config', file, '--log-level', 'info', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
   ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: `--inspect=127.0.0.1:${INSPECT_PORT}` } })
   const seen: Transition[] = []
   const tail: string[] = []
@@ -102,7 +109,8 @@ function startDaemon(config: string) {
     }
     for (const w of [...waiters]) w()
   })
-  child.stdout.resume()
+  if (opt['daemon-stdout']) child.stdout.pipe(createWriteStream(opt['daemon-stdout'])) // --trace-gc writes there
+  else child.stdout.resume()
   const exited = new Promise<void>((resolve) => child.on('exit', () => { for (const w of [...waiters]) w(); resolve() }))
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -134,7 +142,12 @@ function startDaemon(config: string) {
 
 // --- resource samples ---------------------------------------------------------
 
-interface Sample { rssKiB: number; fds: number; heapUsed?: number; heapTotal?: number; external?: number; arrayBuffers?: number; handles?: number; handleKinds?: string }
+interface Sample {
+  rssKiB: number; fds: number; rssAfterGcKiB?: number; anonKiB?: number
+  heapUsed?: number; heapTotal?: number; external?: number; arrayBuffers?: number; handles?: number; handleKinds?: string
+  /** Committed bytes per V8 heap space (new_space, old_space, code_space...). */
+  spaces?: Record<string, number>
+}
 
 async function inspectorEval(expression: string): Promise<unknown> {
   const list = await (await fetch(`http://127.0.0.1:${INSPECT_PORT}/json/list`)).json() as Array<{ webSocketDebuggerUrl: string }>
@@ -162,15 +175,33 @@ async function inspectorEval(expression: string): Promise<unknown> {
   }
 }
 
+/** User + system CPU seconds the process has used (/proc/PID/stat fields 14, 15). */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100 // USER_HZ is 100 on Linux
+}
+
+function rssOf(pid: number, status = readFileSync(`/proc/${pid}/status`, 'utf8')): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN)
+}
+
 async function sample(pid: number): Promise<Sample> {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN)
+  const rssKiB = rssOf(pid, status)
   const fds = readdirSync(`/proc/${pid}/fd`).length
   const s: Sample = { rssKiB, fds }
   try {
     const v = JSON.parse(String(await inspectorEval(
-      'JSON.stringify({ m: process.memoryUsage(), r: process.getActiveResourcesInfo() })',
-    ))) as { m: NodeJS.MemoryUsage; r: string[] }
+      'JSON.stringify({ m: process.memoryUsage(), r: process.getActiveResourcesInfo(), ' +
+      's: process.getBuiltinModule("v8").getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]) })',
+    ))) as { m: NodeJS.MemoryUsage; r: string[]; s: Array<[string, number]> }
+    // RSS read before the GC above counts garbage and the young generation
+    // as it happens to be; after it, what the daemon really holds.
+    const after = readFileSync(`/proc/${pid}/status`, 'utf8')
+    s.rssAfterGcKiB = rssOf(pid, after)
+    s.anonKiB = Number(/RssAnon:\s+(\d+)/.exec(after)?.[1] ?? NaN)
+    s.spaces = Object.fromEntries(v.s)
     s.heapUsed = v.m.heapUsed
     // Memory outside the JS heap (Buffers, native allocations V8 knows of):
     // where RSS growth goes when the heap stays flat.
@@ -211,6 +242,7 @@ async function main(): Promise<number> {
   if (!first) throw new Error(`the daemon never connected:\n${lted.tail.join('\n')}`)
   const pid = lted.child.pid as number
   const startSample = await sample(pid)
+  const startCpu = cpuOf(pid)
   const warmAt = Math.min(CYCLES, Math.max(1, Math.floor(CYCLES / 10)), 500)
   let warmSample: Sample | undefined
 
@@ -258,6 +290,11 @@ async function main(): Promise<number> {
     }
   }
   const cyclesSec = (performance.now() - cyclesStart) / 1000
+  // RSS right after the last cycle; with --settle-ms the end sample follows
+  // an idle spell, to see what the daemon gives back by itself.
+  const busyRssKiB = lted.child.exitCode === null ? rssOf(pid) : undefined
+  const cpuSec = lted.child.exitCode === null ? cpuOf(pid) - startCpu : NaN
+  if (SETTLE_MS > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
   const endSample = lted.child.exitCode === null ? await sample(pid) : undefined
   const stops = lted.seen.filter((s) => s.from === 'connected').length
 
@@ -277,7 +314,7 @@ async function main(): Promise<number> {
     a === undefined || b === undefined ? 'n/a' : `${b - a >= 0 ? '+' : ''}${f(b - a)}`
   const out: string[] = []
   out.push(`lted soak: scenario ${opt.scenario}, mix per ${MIX.length} cycles: ${KINDS.map((k) => `${MIX.filter((x) => x === k).length} ${k}`).join(', ')}, probe icmp every ${opt['probe-interval-ms']} ms x ${opt['probe-failures']}, deadline ${DEADLINE_MS} ms`)
-  out.push(`cycles: ${results.length}/${CYCLES} attempted, ${results.filter((x) => x.ok).length} recovered, ${results.filter((x) => !x.ok).length} failed; ${cyclesSec.toFixed(1)} s for the cycles (${(cyclesSec * 1000 / Math.max(1, results.length)).toFixed(1)} ms/cycle), ${((performance.now() - wallStart) / 1000).toFixed(1)} s wall`)
+  out.push(`cycles: ${results.length}/${CYCLES} attempted, ${results.filter((x) => x.ok).length} recovered, ${results.filter((x) => !x.ok).length} failed; ${cyclesSec.toFixed(1)} s for the cycles (${(cyclesSec * 1000 / Math.max(1, results.length)).toFixed(1)} ms/cycle; daemon CPU ${(cpuSec * 1000 / Math.max(1, results.length)).toFixed(1)} ms/cycle), ${((performance.now() - wallStart) / 1000).toFixed(1)} s wall`)
   out.push('reconnect latency = daemon log time of `connected` minus daemon log time of the transition out of `connected`:')
   out.push(...table(rows))
   out.push(`silent loss detection (ICMP muted -> transition out of connected, wall clock vs daemon log time): p50 ${fmt(pct(detect, 50))} ms, p95 ${fmt(pct(detect, 95))} ms, p99 ${fmt(pct(detect, 99))} ms`)
@@ -287,12 +324,21 @@ async function main(): Promise<number> {
   const e = endSample
   const s0 = startSample
   res.push(['RSS', kib(s0.rssKiB), kib(w?.rssKiB), kib(e?.rssKiB), delta(s0.rssKiB, e?.rssKiB, (n) => kib(n)), delta(w?.rssKiB, e?.rssKiB, (n) => kib(n))])
+  res.push(['RSS (after GC)', kib(s0.rssAfterGcKiB), kib(w?.rssAfterGcKiB), kib(e?.rssAfterGcKiB), delta(s0.rssAfterGcKiB, e?.rssAfterGcKiB, (n) => kib(n)), delta(w?.rssAfterGcKiB, e?.rssAfterGcKiB, (n) => kib(n))])
+  res.push(['  of it anonymous', kib(s0.anonKiB), kib(w?.anonKiB), kib(e?.anonKiB), delta(s0.anonKiB, e?.anonKiB, (n) => kib(n)), delta(w?.anonKiB, e?.anonKiB, (n) => kib(n))])
+  res.push(['heap committed', mib(s0.heapTotal), mib(w?.heapTotal), mib(e?.heapTotal), delta(s0.heapTotal, e?.heapTotal, (n) => mib(n)), delta(w?.heapTotal, e?.heapTotal, (n) => mib(n))])
+  for (const space of Object.keys(e?.spaces ?? s0.spaces ?? {})) {
+    const at = (x: Sample | undefined): number | undefined => x?.spaces?.[space]
+    if (!at(s0) && !at(e)) continue
+    res.push([`  ${space}`, mib(at(s0)), mib(at(w)), mib(at(e)), delta(at(s0), at(e), (n) => mib(n)), delta(at(w), at(e), (n) => mib(n))])
+  }
   res.push(['heap used (after GC)', mib(s0.heapUsed), mib(w?.heapUsed), mib(e?.heapUsed), delta(s0.heapUsed, e?.heapUsed, (n) => mib(n)), delta(w?.heapUsed, e?.heapUsed, (n) => mib(n))])
   res.push(['external (after GC)', mib(s0.external), mib(w?.external), mib(e?.external), delta(s0.external, e?.external, (n) => mib(n)), delta(w?.external, e?.external, (n) => mib(n))])
   res.push(['array buffers', mib(s0.arrayBuffers), mib(w?.arrayBuffers), mib(e?.arrayBuffers), delta(s0.arrayBuffers, e?.arrayBuffers, (n) => mib(n)), delta(w?.arrayBuffers, e?.arrayBuffers, (n) => mib(n))])
   res.push(['open fds', String(s0.fds), String(w?.fds ?? 'n/a'), String(e?.fds ?? 'n/a'), delta(s0.fds, e?.fds, String), delta(w?.fds, e?.fds, String)])
   res.push(['active handles', String(s0.handles ?? 'n/a'), String(w?.handles ?? 'n/a'), String(e?.handles ?? 'n/a'), delta(s0.handles, e?.handles, String), delta(w?.handles, e?.handles, String)])
   out.push(...table(res))
+  if (SETTLE_MS > 0) out.push(`RSS right after the last cycle: ${kib(busyRssKiB)}; the end sample was taken ${SETTLE_MS} ms later`)
   out.push(`handles at start: ${s0.handleKinds ?? 'n/a'}`)
   out.push(`handles at end:   ${e?.handleKinds ?? 'n/a'}`)
   if (aborted) out.push(`ABORTED: ${aborted}`)
