@@ -97,11 +97,17 @@ function carrierServer(b: ProbeBinding): string | undefined {
   return b.carrierDns.find((s) => localFor(s, b) !== undefined)
 }
 
+/** ping's environment: PATH only, and the C locale so its output (the
+ *  packet-loss line we quote) is English. Not the daemon's whole
+ *  environment: copying it for every probe was the largest allocation per
+ *  reconnect in the soak (the RSS investigation, src/system/heap.ts). */
+const PING_ENV = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' }
+
 /** Resolves with undefined on an echo reply, else with why not. */
 function icmp(host: string, ifname: string, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
   const args = ['-n', '-q', '-c', '1', '-W', (timeoutMs / 1000).toFixed(3), '-I', ifname, host]
   return new Promise((resolve) => {
-    execFile('ping', args, { signal }, (e, stdout, stderr) => {
+    execFile('ping', args, { signal, env: PING_ENV }, (e, stdout, stderr) => {
       if (!e) { resolve(undefined); return }
       resolve(signal.aborted ? 'no echo reply in time' : (stderr.trim() || /\d+% packet loss/.exec(stdout)?.[0]) ?? e.message)
     })
