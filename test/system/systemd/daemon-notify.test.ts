@@ -22,7 +22,7 @@ t.test('READY, STATUS, WATCHDOG and STOPPING from lted run', async (t) => {
   const bus = await startPrivateBus(t)
   const notify = await NotifySocket.start()
   t.teardown(() => notify.close())
-  const lted = startDaemonOnBus(t, bus, seedConfig(sim.link), { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '400000' })
+  const lted = startDaemonOnBus(t, bus, seedConfig(sim.link), { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '1200000' })
 
   await notify.waitFor((m) => m.some((x) => x.fields.READY === '1'), 'READY=1', 15_000)
   const owner = await exec('busctl', ['--address', bus.address, 'status', 'org.lted1'])
@@ -35,11 +35,13 @@ t.test('READY, STATUS, WATCHDOG and STOPPING from lted run', async (t) => {
   t.ok(statuses.findIndex((s) => s.startsWith('searching:')) < firstConnected, 'STATUS lines follow the states in order')
   t.comment(`STATUS lines: ${JSON.stringify(statuses)}`)
 
-  const dogs = await notify.waitFor((m) => m.filter((x) => x.fields.WATCHDOG === '1').length >= 5, 'five WATCHDOG=1', 10_000)
+  const dogs = await notify.waitFor((m) => m.filter((x) => x.fields.WATCHDOG === '1').length >= 5, 'five WATCHDOG=1', 15_000)
   const times = dogs.filter((x) => x.fields.WATCHDOG === '1').map((x) => x.t)
   const gaps = times.slice(1).map((v, i) => v - (times[i] as number))
   t.comment(`watchdog gaps (ms): ${gaps.map((g) => g.toFixed(0)).join(' ')}`)
-  t.ok(Math.max(...gaps) < 400, 'every gap below WATCHDOG_USEC (400 ms); pings every WATCHDOG_USEC/2')
+  // 1.2 s rather than less: a loaded CI machine delays single pings by a few
+  // hundred ms (each is a spawned systemd-notify), never by a whole period.
+  t.ok(Math.max(...gaps) < 1200, 'every gap below WATCHDOG_USEC (1.2 s); pings every WATCHDOG_USEC/2')
 
   const stopped = await lted.stop()
   t.equal(stopped.code, 0)
