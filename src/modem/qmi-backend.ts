@@ -19,6 +19,7 @@ import {
 import { NAS, NasGetServingSystem, NasGetSignalStrength, NasRegisterIndications } from '../protocol/qmi/services/nas.ts'
 import { UIM, UimCardStatusIndication, UimGetCardStatus, UimRegisterEvents, UimVerifyPin } from '../protocol/qmi/services/uim.ts'
 import { WDA, WdaGetDataFormat, WdaSetDataFormat } from '../protocol/qmi/services/wda.ts'
+import { WDS, WdsGetPacketStatistics } from '../protocol/qmi/services/wds.ts'
 import { SessionTimeoutError } from '../session/errors.ts'
 import { type QmiClient, QmiClients } from '../session/qmi-clients.ts'
 import type { QmuxSession } from '../session/qmux-direct.ts'
@@ -290,10 +291,21 @@ export class QmiModem implements Modem {
     }
   }
 
-  /** WDS Get Packet Statistics is not defined in src/protocol yet: zero
-   *  counters (the D-Bus RxBytes/TxBytes stay 0 in QMI mode). */
-  async statistics(_o: Opts = {}): Promise<PacketStats> {
-    return { rxBytes: 0n, txBytes: 0n }
+  /** WDS Get Packet Statistics (the modem's counters, not one client's):
+   *  asked on a call's client while there is one, else on a short-lived
+   *  client; outside a call the modem answers OutOfCall with the last
+   *  call's byte counts, which are then the reading. */
+  async statistics(o: Opts = {}): Promise<PacketStats> {
+    const ask = (c: QmiClient) => c.request(WdsGetPacketStatistics, { mask: ['tx-bytes-ok', 'rx-bytes-ok'] }, this.opts(o))
+    const held = this.calls[0]?.client
+    try {
+      const r = await this.domain('statistics', held ? ask(held) : this.p.clients.with(WDS, ask, this.opts(o)))
+      return { rxBytes: r.rxBytesOk ?? 0n, txBytes: r.txBytesOk ?? 0n }
+    } catch (e) {
+      if (!(e instanceof QmiProtocolError) || e.code !== 'out-of-call') throw e
+      const last = e.response as { lastCallRxBytesOk?: bigint; lastCallTxBytesOk?: bigint }
+      return { rxBytes: last.lastCallRxBytesOk ?? 0n, txBytes: last.lastCallTxBytesOk ?? 0n }
+    }
   }
 
   alive(): boolean {
