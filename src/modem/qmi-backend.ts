@@ -17,7 +17,9 @@ import {
   DmsSetOperatingMode, DmsUimGetIccid, DmsUimGetImsi,
 } from '../protocol/qmi/services/dms.ts'
 import { NAS, NasGetServingSystem, NasGetSignalStrength, NasRegisterIndications } from '../protocol/qmi/services/nas.ts'
-import { UIM, UimCardStatusIndication, UimGetCardStatus, UimRegisterEvents, UimVerifyPin } from '../protocol/qmi/services/uim.ts'
+import {
+  UIM, UimCardStatusIndication, UimGetCardStatus, UimRegisterEvents, UimUnblockPin, UimVerifyPin,
+} from '../protocol/qmi/services/uim.ts'
 import { WDA, WdaGetDataFormat, WdaSetDataFormat } from '../protocol/qmi/services/wda.ts'
 import { WDS, WdsGetPacketStatistics } from '../protocol/qmi/services/wds.ts'
 import { SessionTimeoutError } from '../session/errors.ts'
@@ -172,9 +174,21 @@ export class QmiModem implements Modem {
     return this.simStatus(o)
   }
 
-  async sendPuk(_puk: string, _newPin: string, _o: Opts = {}): Promise<SimStatus> {
-    // UIM Unblock PIN is not defined in src/protocol yet (issue 9 scope).
-    throw new ModemError('not-supported', 'entering the PUK is not supported in QMI mode yet')
+  /** UIM Unblock PIN: PUK1 and the new PIN1. A wrong PUK is a
+   *  PinRejectedError with the PUK attempts left, as in MBIM mode. */
+  async sendPuk(puk: string, newPin: string, o: Opts = {}): Promise<SimStatus> {
+    try {
+      await this.domain('PUK', this.p.uim.request(UimUnblockPin, {
+        session: { sessionType: 'primary-gw-provisioning', aid: [] }, info: { pinId: 'pin1', puk, newPin },
+      }, this.opts(o)))
+    } catch (e) {
+      if (!(e instanceof QmiProtocolError)) throw e
+      const after = await this.simStatus(o)
+      const retries = (e.response as { retriesRemaining?: { unblockRetriesLeft: number } }).retriesRemaining
+      const left = after.kind === 'puk-required' ? after.attemptsLeft : retries?.unblockRetriesLeft
+      throw new PinRejectedError(left, { cause: new Error(`QMI error ${String(e.code)}`) })
+    }
+    return this.simStatus(o)
   }
 
   async radio(o: Opts = {}): Promise<RadioState> {
