@@ -17,8 +17,11 @@ import {
   DmsSetOperatingMode, DmsUimGetIccid, DmsUimGetImsi,
 } from '../protocol/qmi/services/dms.ts'
 import { NAS, NasGetServingSystem, NasGetSignalStrength, NasRegisterIndications } from '../protocol/qmi/services/nas.ts'
-import { UIM, UimCardStatusIndication, UimGetCardStatus, UimRegisterEvents, UimVerifyPin } from '../protocol/qmi/services/uim.ts'
+import {
+  UIM, UimCardStatusIndication, UimGetCardStatus, UimRegisterEvents, UimUnblockPin, UimVerifyPin,
+} from '../protocol/qmi/services/uim.ts'
 import { WDA, WdaGetDataFormat, WdaSetDataFormat } from '../protocol/qmi/services/wda.ts'
+import { WDS, WdsGetPacketStatistics } from '../protocol/qmi/services/wds.ts'
 import { type QmiClient, QmiClients } from '../session/qmi-clients.ts'
 import type { QmuxSession } from '../session/qmux-direct.ts'
 import { inDomain } from './session-errors.ts'
@@ -158,9 +161,21 @@ export class QmiModem implements Modem {
     return this.simStatus(o)
   }
 
-  async sendPuk(_puk: string, _newPin: string, _o: Opts = {}): Promise<SimStatus> {
-    // UIM Unblock PIN is not defined in src/protocol yet (issue 9 scope).
-    throw new ModemError('not-supported', 'entering the PUK is not supported in QMI mode yet')
+  /** UIM Unblock PIN: PUK1 and the new PIN1. A wrong PUK is a
+   *  PinRejectedError with the PUK attempts left, as in MBIM mode. */
+  async sendPuk(puk: string, newPin: string, o: Opts = {}): Promise<SimStatus> {
+    try {
+      await this.domain('PUK', this.p.uim.request(UimUnblockPin, {
+        session: { sessionType: 'primary-gw-provisioning', aid: [] }, info: { pinId: 'pin1', puk, newPin },
+      }, this.opts(o)))
+    } catch (e) {
+      if (!(e instanceof QmiProtocolError)) throw e
+      const after = await this.simStatus(o)
+      const retries = (e.response as { retriesRemaining?: { unblockRetriesLeft: number } }).retriesRemaining
+      const left = after.kind === 'puk-required' ? after.attemptsLeft : retries?.unblockRetriesLeft
+      throw new PinRejectedError(left, { cause: new Error(`QMI error ${String(e.code)}`) })
+    }
+    return this.simStatus(o)
   }
 
   async radio(o: Opts = {}): Promise<RadioState> {
@@ -277,10 +292,21 @@ export class QmiModem implements Modem {
     }
   }
 
-  /** WDS Get Packet Statistics is not defined in src/protocol yet: zero
-   *  counters (the D-Bus RxBytes/TxBytes stay 0 in QMI mode). */
-  async statistics(_o: Opts = {}): Promise<PacketStats> {
-    return { rxBytes: 0n, txBytes: 0n }
+  /** WDS Get Packet Statistics (the modem's counters, not one client's):
+   *  asked on a call's client while there is one, else on a short-lived
+   *  client; outside a call the modem answers OutOfCall with the last
+   *  call's byte counts, which are then the reading. */
+  async statistics(o: Opts = {}): Promise<PacketStats> {
+    const ask = (c: QmiClient) => c.request(WdsGetPacketStatistics, { mask: ['tx-bytes-ok', 'rx-bytes-ok'] }, this.opts(o))
+    const held = this.calls[0]?.client
+    try {
+      const r = await this.domain('statistics', held ? ask(held) : this.p.clients.with(WDS, ask, this.opts(o)))
+      return { rxBytes: r.rxBytesOk ?? 0n, txBytes: r.txBytesOk ?? 0n }
+    } catch (e) {
+      if (!(e instanceof QmiProtocolError) || e.code !== 'out-of-call') throw e
+      const last = e.response as { lastCallRxBytesOk?: bigint; lastCallTxBytesOk?: bigint }
+      return { rxBytes: last.lastCallRxBytesOk ?? 0n, txBytes: last.lastCallTxBytesOk ?? 0n }
+    }
   }
 
   alive(): boolean {

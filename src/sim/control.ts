@@ -9,7 +9,8 @@ import type { Readable, Writable } from 'node:stream'
 import type { Logger } from 'pino'
 import { NwError } from '../protocol/mbim/services/basic-connect-enums.ts'
 import { MbimStatus, type MbimStatusName } from '../protocol/mbim/status.ts'
-import { type CommandFault, FAULT_COMMANDS, isFaultCommand } from './command-faults.ts'
+import { QmiErrorCode, type QmiErrorName } from '../protocol/qmi/errors.ts'
+import { type CommandFault, MBIM_FAULT_COMMANDS, QMI_FAULT_COMMANDS, isFaultCommand, isQmiFaultCommand } from './command-faults.ts'
 import { REGISTRATION_TARGETS, type RegistrationTarget } from './scenario.ts'
 
 export type Command =
@@ -42,8 +43,8 @@ export const HELP: ReadonlyArray<readonly [string, string]> = [
   ['fragment BYTES|off', 'split every outgoing message into fragments of BYTES (>= 24)'],
   ['delay MS', 'hold every outgoing transfer back MS milliseconds (0 = off)'],
   ['network home|roaming|denied|searching', 'what the network does with registrations from now on'],
-  ['ignore CMD[:query|:set] [COUNT]', 'requests of CMD (e.g. connect, register-state, pin:set, qmi) get no answer: the next COUNT, or all until unmute/clear'],
-  ['fail CMD[:query|:set] STATUS|function-error [COUNT]', 'the next COUNT (1) requests of CMD get that MBIM status (busy, failure, ...) or a FUNCTION_ERROR'],
+  ['ignore CMD[:query|:set] [COUNT]', 'requests of CMD (e.g. connect, register-state, pin:set, qmi; QMI mode: wds-start-network, uim-verify-pin) get no answer: the next COUNT, or all until unmute/clear'],
+  ['fail CMD[:query|:set] STATUS|function-error [COUNT]', 'the next COUNT (1) requests of CMD get that MBIM status (busy, failure, ...) or a FUNCTION_ERROR; a QMI request a QMI error (device-not-ready, internal, ...)'],
   ['corrupt [COUNT]', 'the next COUNT (1) answers or indications go out with an information buffer that does not decode'],
   ['truncate [COUNT]', 'the next COUNT (1) messages go out cut short, as a USB short transfer'],
   ['shuffle [COUNT]', 'the next COUNT (1) fragmented messages go out with fragments 0 and 1 swapped (needs fragment BYTES)'],
@@ -70,14 +71,22 @@ function integer(v: string | undefined, what: string, min: number, max: number):
 
 function faultCommand(v: string | undefined, what: string): string {
   if (v === undefined || !isFaultCommand(v)) {
-    throw new CommandError(`${what}: expected a command, one of ${FAULT_COMMANDS.join(', ')} (optionally :query or :set)`)
+    throw new CommandError(`${what}: expected a command, one of ${MBIM_FAULT_COMMANDS.join(', ')} (optionally :query or :set); in QMI mode a request, one of ${QMI_FAULT_COMMANDS.join(', ')}`)
   }
   return v
 }
 
 const STATUS_NAMES = (Object.keys(MbimStatus.names) as MbimStatusName[]).filter((n) => n !== 'none')
 
-function failure(v: string | undefined): CommandFault {
+const QMI_ERROR_NAMES = (Object.keys(QmiErrorCode.names) as QmiErrorName[]).filter((n) => n !== 'none')
+
+/** A QMI request fails with a QMI error name (QMI mode), an MBIM command
+ *  with an MBIM status or a FUNCTION_ERROR. */
+function failure(v: string | undefined, command: string): CommandFault {
+  if (isQmiFaultCommand(command)) {
+    if (v !== undefined && (QMI_ERROR_NAMES as readonly string[]).includes(v)) return { kind: 'qmi-error', error: v as QmiErrorName }
+    throw new CommandError(`fail: expected a QMI error, one of ${QMI_ERROR_NAMES.join(', ')}`)
+  }
   if (v === 'function-error') return { kind: 'function-error' }
   if (v !== undefined && (STATUS_NAMES as readonly string[]).includes(v)) return { kind: 'status', status: v as MbimStatusName }
   throw new CommandError(`fail: expected function-error or an MBIM status, one of ${STATUS_NAMES.join(', ')}`)
@@ -142,7 +151,7 @@ export function parseCommand(line: string): Command {
     case 'fail':
       arity(3)
       return {
-        cmd: 'fail', command: faultCommand(args[0], word), fault: failure(args[1]),
+        cmd: 'fail', command: faultCommand(args[0], word), fault: failure(args[1], args[0] ?? ''),
         count: args[2] === undefined ? 1 : integer(args[2], 'fail count', 1, 1000),
       }
     case 'corrupt':

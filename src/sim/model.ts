@@ -168,6 +168,9 @@ const CAUSE_AUTH_FAILED = 29
 const CAUSE_IPV4_ONLY = 50
 const CAUSE_IPV6_ONLY = 51
 
+/** PIN1 attempts of a card unblocked from a PUK-locked start. */
+const DEFAULT_PIN_ATTEMPTS = 3
+
 /** Traffic the simulated session "carries" per statistics query. */
 const OCTETS_PER_QUERY = 15_000
 
@@ -417,7 +420,9 @@ export class Modem {
     }
     if (!/^\d{4,8}$/.test(newPin)) return err('invalid-argument', this.pinView())
     this.sim.pin = newPin
-    this.sim.pinLeft = this.scenario.sim.pinAttempts
+    // A scenario that starts PUK-locked says so with pinAttempts 0; the
+    // unblocked card's PIN counter is then the usual 3, not 0 again.
+    this.sim.pinLeft = this.scenario.sim.pinAttempts || DEFAULT_PIN_ATTEMPTS
     this.sim.pukLeft = this.scenario.sim.pukAttempts
     this.sim.verified = true
     this.settle(true)

@@ -8,12 +8,20 @@
 // where it ends. Bytes that are not at a marker are skipped up to the next
 // one (and logged); a complete frame that does not decode is logged and
 // dropped. Nothing the host sends ends the simulator.
+//
+// Request faults (`ignore`, `fail` on the control socket): a request named
+// by a rule is not executed; it gets no answer, or a response carrying
+// only the failure result with the rule's QMI error, as firmware that is
+// not listening or refuses does.
 
 import type { Logger } from 'pino'
-import { QMUX_MARKER } from '../protocol/qmi/message.ts'
+import { encodeResponse } from '../protocol/qmi/define.ts'
+import { QMUX_MARKER, type QmiFrame } from '../protocol/qmi/message.ts'
 import { takeQmiFrame } from '../protocol/qmi/stream.ts'
+import { findQmiMessage } from '../protocol/registry.ts'
 import { concatBytes } from '../util/bytes.ts'
 import { toHex } from '../util/hex.ts'
+import { type CommandFault, faultLabel, qmiFaultName } from './command-faults.ts'
 import type { Modem, ModemEvent } from './model.ts'
 import { dmsService } from './qmi/dms.ts'
 import { QmiEndpoint } from './qmi/endpoint.ts'
@@ -43,6 +51,7 @@ export class QmuxFrontend {
   private readonly endpoint: QmiEndpoint
   private readonly out: (frame: Uint8Array) => void
   private readonly log: Logger
+  private readonly fault: (command: string) => CommandFault | undefined
   private buf: Uint8Array = new Uint8Array(0)
   /** While a request runs, indications wait here so the response goes first. */
   private deferred: Uint8Array[] | null = null
@@ -50,10 +59,15 @@ export class QmuxFrontend {
   private invalidFrames = 0
   private skippedBytes = 0
 
-  constructor(opts: { endpoint: QmiEndpoint; send: (frame: Uint8Array) => void; log: Logger }) {
+  constructor(opts: {
+    endpoint: QmiEndpoint; send: (frame: Uint8Array) => void; log: Logger
+    /** The request fault for a QMI request name, counted (command-faults.ts). */
+    fault?: (command: string) => CommandFault | undefined
+  }) {
     this.endpoint = opts.endpoint
     this.out = opts.send
     this.log = opts.log
+    this.fault = opts.fault ?? (() => undefined)
   }
 
   /** The device went away or restarted: nothing buffered. (The endpoint's
@@ -96,6 +110,7 @@ export class QmuxFrontend {
           this.buf = t.rest.slice()
           this.framesIn++
           traceFrame(this.log, 'rx', t.bytes, 'qmi')
+          if (this.faulted(t.frame)) continue
           this.deferred = []
           const reply = this.endpoint.handleFrame(t.frame, t.bytes)
           const later = this.deferred
@@ -105,6 +120,19 @@ export class QmuxFrontend {
         }
       }
     }
+  }
+
+  /** Applies a request fault, if a rule names this request: true when the
+   *  request was consumed (no answer, or the rule's error). */
+  private faulted(frame: QmiFrame): boolean {
+    if (frame.kind !== 'request') return false
+    const def = findQmiMessage(frame.service, frame.messageId)
+    if (!def?.request) return false
+    const fault = this.fault(qmiFaultName(def))
+    if (!fault) return false
+    this.log.info({ command: qmiFaultName(def), clientId: frame.clientId, tid: frame.tid, fault: faultLabel(fault) }, 'fault: request not executed')
+    if (fault.kind === 'qmi-error') this.send(encodeResponse(def, {}, { clientId: frame.clientId, tid: frame.tid }, fault.error))
+    return true
   }
 
   /** An indication from the endpoint (after the response of the request

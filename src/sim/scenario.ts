@@ -12,10 +12,11 @@ import { parseIpv4, parseIpv6 } from '../protocol/codec/ip.ts'
 import {
   CellularClass, CtrlCaps, DataClass, DeviceType, PinState, PinType, SimClass, SmsCaps, VoiceClass,
 } from '../protocol/mbim/services/basic-connect-enums.ts'
+import pukLocked from './scenarios/puk-locked.json' with { type: 'json' }
 import ready from './scenarios/ready.json' with { type: 'json' }
 import seed from './scenarios/seed.json' with { type: 'json' }
 
-export const BUILT_IN: Readonly<Record<string, unknown>> = { seed, ready }
+export const BUILT_IN: Readonly<Record<string, unknown>> = { seed, ready, 'puk-locked': pukLocked }
 
 export const TECHNOLOGIES = ['gprs', 'edge', 'umts', 'hsdpa', 'hsupa', 'lte', '5g-nsa', '5g-sa'] as const
 export type Technology = typeof TECHNOLOGIES[number]

@@ -17,7 +17,7 @@
 
 import type { Logger } from 'pino'
 import { type Cancel, type Clock, realClock } from './clock.ts'
-import { CommandFaults } from './command-faults.ts'
+import { CommandFaults, isQmiFaultCommand } from './command-faults.ts'
 import { type Command, CommandError, HELP, parseCommand } from './control.ts'
 import { Output, unknownIndications } from './faults.ts'
 import { type HardwareOptions, type HardwareView, SimHardware } from './hardware.ts'
@@ -32,7 +32,7 @@ import type { Scenario } from './scenario.ts'
 
 /** Faults that act on MBIM messages or MBIM commands; the QMUX front end
  *  has no equivalent (yet). */
-const MBIM_ONLY: ReadonlySet<Command['cmd']> = new Set(['ignore', 'fail', 'corrupt', 'truncate', 'shuffle', 'indicate-unknown'])
+const MBIM_ONLY: ReadonlySet<Command['cmd']> = new Set(['corrupt', 'truncate', 'shuffle', 'indicate-unknown'])
 
 /** After answering a reset, the device lingers this long before it drops
  *  off the bus, so the answer reaches the host and a client such as qmicli
@@ -113,7 +113,10 @@ export class Simulator {
       const output = new QmuxOutput({ write, clock: this.clock, log: outLog })
       this.output = output
       this.qmi = qmuxEndpoint(qmi)
-      this.frontend = new QmuxFrontend({ endpoint: this.qmi, send: (f) => output.send(f), log: root.child({ component: 'sim-qmux' }) })
+      this.frontend = new QmuxFrontend({
+        endpoint: this.qmi, send: (f) => output.send(f), log: root.child({ component: 'sim-qmux' }),
+        fault: (command) => this.commandFaults.take(command, 'set'),
+      })
       return
     }
     const output = new Output({ write, clock: this.clock, log: outLog })
@@ -302,6 +305,11 @@ export class Simulator {
     this.log.info({ command: c }, 'control command')
     const f = this.output.faults
     if (this.protocol === 'qmi' && MBIM_ONLY.has(c.cmd)) return { ok: false, error: `${c.cmd}: only in MBIM mode` }
+    // `ignore`/`fail` name a request of the protocol spoken now: an MBIM
+    // command in MBIM mode, a QMI message (wds-start-network) in QMI mode.
+    if ((c.cmd === 'ignore' || c.cmd === 'fail') && isQmiFaultCommand(c.command.split(':')[0] ?? '') !== (this.protocol === 'qmi')) {
+      return { ok: false, error: `${c.cmd} ${c.command}: ${this.protocol === 'qmi' ? 'an MBIM command; QMI mode names QMI requests (e.g. wds-start-network)' : 'a QMI request; MBIM mode names MBIM commands (e.g. connect)'}` }
+    }
     switch (c.cmd) {
       case 'help':
         return { ok: true, commands: HELP.map(([usage, what]) => `${usage}: ${what}`) }

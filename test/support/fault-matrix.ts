@@ -12,7 +12,7 @@
 
 import type { Test } from 'tap'
 import { FAR4, makeCarrier } from './carrier.ts'
-import { type DaemonProcess, seedConfig } from './daemon-process.ts'
+import { type DaemonProcess, seedConfig, startDaemon } from './daemon-process.ts'
 import { type PrivateBus, exec, startDaemonOnBus, startPrivateBus } from './private-bus.ts'
 import { type SimProcess, startSim } from './sim-process.ts'
 import { ipJson, run } from './sys.ts'
@@ -55,17 +55,31 @@ export interface Rig {
 export interface RigOptions {
   /** `[modem] proxy` (default false: the pty directly). */
   readonly proxy?: boolean
+  /** The simulator's protocol (default mbim). QMI mode runs as a router
+   *  would: the simulator's sysfs view with qmi_wwan bound, device =
+   *  "auto", `lted run --sys-root` (the raw_ip switch needs the view). */
+  readonly protocol?: 'mbim' | 'qmi'
+}
+
+/** The seed config with device = "auto" for `lted run --sys-root`. */
+function autoConfig(extra: string): string {
+  return seedConfig('auto', { extra }).replace('interface = "wwan0"\n', '')
 }
 
 export async function startRig(t: T, o: RigOptions = {}): Promise<Rig> {
   const carrier = await makeCarrier(t)
   // The simulated network hands out 10.153.121.42/29 (src/sim/scenarios/seed.json).
   await run('ip', ['-n', carrier.ns, 'route', 'replace', '10.153.121.40/29', 'dev', 'far'])
-  const sim = await startSim(t, { logLevel: 'info' })
+  const qmi = o.protocol === 'qmi'
+  const root = qmi ? t.testdir() : ''
+  const sim = await startSim(t, { logLevel: 'info', ...(qmi ? { protocol: 'qmi', sysfs: { root } } : {}) })
   const bus = await startPrivateBus(t)
-  const config = seedConfig(sim.link, { extra: `\n[network]\ndns = "none"\n\n[health]\nprobe = []\n${MATRIX_RECOVERY}` })
+  const extra = `\n[network]\ndns = "none"\n\n[health]\nprobe = []\n${MATRIX_RECOVERY}`
+  const config = (qmi ? autoConfig(extra) : seedConfig(sim.link, { extra }))
     .replace('proxy = false', `proxy = ${o.proxy === true}`)
-  const lted = startDaemonOnBus(t, bus, config)
+  const lted = qmi
+    ? startDaemon(t, config, { args: ['--sys-root', root], logLevel: 'debug', env: { DBUS_SYSTEM_BUS_ADDRESS: bus.address } })
+    : startDaemonOnBus(t, bus, config)
   const property = async (name: string): Promise<string> => {
     const r = await exec('busctl', [`--address=${bus.address}`, 'get-property', 'org.lted1', MODEM, 'org.lted1.Modem', name])
     return r.code === 0 ? r.stdout.trim() : `error: ${r.stderr.trim()}`

@@ -1,12 +1,12 @@
 // UIM, the SIM card (PROTOCOL.md 5.6): card status from the model, Verify
-// PIN with the retries the model counts, and the Card Status indication for
-// the clients that registered 'card-status'. The status is compared after
+// PIN and Unblock PIN with the retries the model counts, and the Card
+// Status indication for the clients that registered 'card-status'. The status is compared after
 // every request and model event, so a wrong PIN (retries down, nothing
 // else changed) is announced too.
 
 import type { ResponseBody } from '../../protocol/qmi/define.ts'
 import {
-  UIM, UimCardStatusIndication, UimGetCardStatus, UimRegisterEvents, UimVerifyPin,
+  UIM, UimCardStatusIndication, UimGetCardStatus, UimRegisterEvents, UimUnblockPin, UimVerifyPin,
 } from '../../protocol/qmi/services/uim.ts'
 import type { Modem } from '../model.ts'
 import { QMI_ERROR, type ServiceContext, type SimService, done, fail } from './service.ts'
@@ -31,6 +31,16 @@ export function uimService(ctx: ServiceContext): SimService {
     if (r.info.pinId !== 'pin1') return fail('invalid-pin-id')
     const res = modem().pinOperation('enter', 'pin1', r.info.pin, '')
     // A wrong PIN changes only the retries, which no model event reports.
+    if (registered.size > 0) announce()
+    if (res.ok) return done({})
+    const left = modem().retries()
+    return fail(QMI_ERROR[res.error], { retriesRemaining: { verifyRetriesLeft: left.pin1, unblockRetriesLeft: left.puk1 } })
+  })
+  // PUK1 and a new PIN1: the model counts the PUK retries (a wrong PUK one
+  // down, the last one blocks the card for good).
+  ctx.on(UimUnblockPin, (r) => {
+    if (r.info.pinId !== 'pin1') return fail('invalid-pin-id')
+    const res = modem().pinOperation('enter', 'puk1', r.info.puk, r.info.newPin)
     if (registered.size > 0) announce()
     if (res.ok) return done({})
     const left = modem().retries()

@@ -14,7 +14,7 @@
 
 import type { RequestOf, ResponseBody } from '../../protocol/qmi/define.ts'
 import {
-  WDS, WdsCallEndReasons, WdsGetCurrentSettings, WdsGetPacketServiceStatus, WdsSetIpFamily, WdsStartNetwork, WdsStopNetwork,
+  WDS, WdsCallEndReasons, WdsGetCurrentSettings, WdsGetPacketServiceStatus, WdsGetPacketStatistics, WdsSetIpFamily, WdsStartNetwork, WdsStopNetwork,
   WdsVerboseCmReasons,
 } from '../../protocol/qmi/services/wds.ts'
 import type { ConnectionView, Modem, Result } from '../model.ts'
@@ -131,6 +131,30 @@ export function wdsService(ctx: ServiceContext): SimService {
     if (!call || !cfg) return fail('out-of-call')
     const pdp = ip.ok && ip.value.ipv4 && ip.value.ipv6 ? 'ipv4-or-ipv6' : family
     return done(settings(family, cfg, call.apn, pdp, r.requestedSettings))
+  })
+
+  // The model's counters, as MBIM's PACKET_STATISTICS reads them (they
+  // grow a little per query while the session is up). Outside a call the
+  // firmware answers OutOfCall with the byte counts of the last call; the
+  // model keeps one running total, so that total stands in for them.
+  ctx.on(WdsGetPacketStatistics, (r) => {
+    const s = modem().statistics()
+    if (modem().connection().state !== 'activated') {
+      return fail('out-of-call', { lastCallTxBytesOk: BigInt(s.outOctets), lastCallRxBytesOk: BigInt(s.inOctets) })
+    }
+    const want = (flag: (typeof r.mask)[number]): boolean => r.mask.includes(flag)
+    return done({
+      ...(want('tx-packets-ok') ? { txPacketsOk: s.outPackets } : {}),
+      ...(want('rx-packets-ok') ? { rxPacketsOk: s.inPackets } : {}),
+      ...(want('tx-packets-error') ? { txPacketsError: 0 } : {}),
+      ...(want('rx-packets-error') ? { rxPacketsError: 0 } : {}),
+      ...(want('tx-overflows') ? { txOverflows: 0 } : {}),
+      ...(want('rx-overflows') ? { rxOverflows: 0 } : {}),
+      ...(want('tx-bytes-ok') ? { txBytesOk: BigInt(s.outOctets) } : {}),
+      ...(want('rx-bytes-ok') ? { rxBytesOk: BigInt(s.inOctets) } : {}),
+      ...(want('tx-packets-dropped') ? { txPacketsDropped: 0 } : {}),
+      ...(want('rx-packets-dropped') ? { rxPacketsDropped: 0 } : {}),
+    })
   })
 
   return {

@@ -10,6 +10,7 @@ import { CtlAllocateCid } from '../../../src/protocol/qmi/services/ctl.ts'
 import { DmsGetIds, DmsSetEventReport, DmsSetFccAuthentication } from '../../../src/protocol/qmi/services/dms.ts'
 import { takeQmiFrame } from '../../../src/protocol/qmi/stream.ts'
 import { concatBytes } from '../../../src/util/bytes.ts'
+import { CommandFaults } from '../../../src/sim/command-faults.ts'
 import { Modem } from '../../../src/sim/model.ts'
 import type { QmiEndpoint } from '../../../src/sim/qmi/endpoint.ts'
 import { QmuxOutput, garbageFrame } from '../../../src/sim/qmi/output.ts'
@@ -18,7 +19,7 @@ import { loadScenario } from '../../../src/sim/scenario.ts'
 import { ManualClock } from '../../support/manual-clock.ts'
 import { silent } from './qmi-rig.ts'
 
-function rig() {
+function rig(faults?: CommandFaults) {
   const clock = new ManualClock()
   const written: Uint8Array[] = []
   let endpoint: QmiEndpoint | undefined
@@ -26,7 +27,7 @@ function rig() {
   const modem = new Modem(loadScenario('seed'), { clock, onEvent: (e) => endpoint?.onModemEvent(e) })
   const output = new QmuxOutput({ write: (b) => written.push(b.slice()), clock, log: silent })
   endpoint = qmuxEndpoint({ modem: () => modem, log: silent, indicate: (q) => fe?.indicateQmi(q) })
-  fe = new QmuxFrontend({ endpoint, send: (f) => output.send(f), log: silent })
+  fe = new QmuxFrontend({ endpoint, send: (f) => output.send(f), log: silent, ...(faults ? { fault: (c: string) => faults.take(c, 'set') } : {}) })
   const frontend = fe
   /** Everything written so far, cut into frames as a host would. */
   const frames = (): QmiFrame[] => {
@@ -123,4 +124,22 @@ t.test('frames the host should not send are ignored', async (t) => {
   r.frontend.receive(encodeQmiFrame({ service: 2, clientId: 1, kind: 'response', tid: 1, messageId: 0x25, tlvs: new Uint8Array(0) }))
   t.equal(r.written.length, 0, 'a response sent to the modem: no answer')
   t.equal(decodeQmiFrame(allocate(1)).kind, 'request')
+})
+
+t.test('request faults: ignore drops a request unexecuted, fail answers the QMI error, counts wear out', async (t) => {
+  const faults = new CommandFaults()
+  const r = rig(faults)
+  faults.set('ctl-allocate-cid', { kind: 'ignore' }, 1)
+  r.frontend.receive(allocate(1))
+  t.equal(r.frames().length, 0, 'ignored: no answer')
+  t.equal(faults.ignored, 1)
+  faults.set('ctl-allocate-cid', { kind: 'qmi-error', error: 'device-not-ready' }, 1)
+  r.frontend.receive(allocate(2))
+  const failed = r.frames()[0] as QmiFrame
+  t.equal(failed.tid, 2, 'the answer carries the request\'s tid')
+  t.throws(() => decodeResponse(CtlAllocateCid, failed), { name: 'QmiProtocolError', code: 'device-not-ready' })
+  r.frontend.receive(allocate(3))
+  t.match(decodeResponse(CtlAllocateCid, r.frames()[1] as QmiFrame), { allocationInfo: { service: 2, clientId: 1 } },
+    'the rules wore out; the ignored and failed requests allocated nothing (first id still 1)')
+  t.equal(faults.size, 0)
 })

@@ -149,6 +149,26 @@ export const UimVerifyPin = qmiMessage(UIM, 0x0026, 'verify-pin', {
   },
 })
 
+/** PUK1 entry with a new PIN1 (ids and TLVs cross-checked against libqmi
+ *  data/qmi-service-uim.json, "Unblock PIN"; note the request's token TLV
+ *  is 0x11 here, 0x12 in Verify PIN). Retries come with a failure. */
+export const UimUnblockPin = qmiMessage(UIM, 0x0027, 'unblock-pin', {
+  request: {
+    session: req(0x01, Session),
+    info: req(0x02, struct({
+      pinId: UimPinId,
+      puk: qmiString({ prefix: 'u8', sensitive: true, sample: '12345678' }),
+      newPin: qmiString({ prefix: 'u8', sensitive: true, sample: '4321' }),
+    })),
+    responseInIndicationToken: opt(0x11, u32),
+  },
+  response: {
+    retriesRemaining: onError(0x10, PinRetries),
+    responseInIndicationToken: opt(0x12, u32),
+    cardResult: opt(0x13, struct({ sw1: u8, sw2: u8 })),
+  },
+})
+
 /** The response echoes the mask the modem accepted. */
 export const UimRegisterEvents = qmiMessage(UIM, 0x002E, 'register-events', {
   request: { eventRegistrationMask: req(0x01, UimEventRegistrationFlag) },
@@ -166,4 +186,4 @@ export const UimCardStatusIndication = qmiMessage(UIM, 0x0032, 'card-status', {
   indication: { cardStatus: opt(0x10, UimCardStatus) },
 })
 
-export const uimMessages = [UimVerifyPin, UimRegisterEvents, UimGetCardStatus, UimCardStatusIndication] as const
+export const uimMessages = [UimVerifyPin, UimUnblockPin, UimRegisterEvents, UimGetCardStatus, UimCardStatusIndication] as const

@@ -6,7 +6,7 @@
 
 import { enumOf } from '../../codec/enum.ts'
 import { flagsOf } from '../../codec/flags.ts'
-import { bool8, i8, i16, u8, u16, u32 } from '../../codec/int.ts'
+import { bool8, i8, i16, u8, u16, u32, u64 } from '../../codec/int.ts'
 import { ipv4le, ipv6 } from '../../codec/ip.ts'
 import { qmiArray } from '../../codec/qmi-array.ts'
 import { qmiString } from '../../codec/qmi-string.ts'
@@ -220,6 +220,43 @@ export const WdsGetCurrentSettings = qmiMessage(WDS, 0x002D, 'get-current-settin
   },
 })
 
+/** What Get Packet Statistics should count (libqmi qmi-enums-wds.h,
+ *  QmiWdsPacketStatisticsMaskFlag). */
+export const WdsPacketStatisticsMask = flagsOf('QmiWdsPacketStatisticsMaskFlag', u32, {
+  'tx-packets-ok': 1 << 0,
+  'rx-packets-ok': 1 << 1,
+  'tx-packets-error': 1 << 2,
+  'rx-packets-error': 1 << 3,
+  'tx-overflows': 1 << 4,
+  'rx-overflows': 1 << 5,
+  'tx-bytes-ok': 1 << 6,
+  'rx-bytes-ok': 1 << 7,
+  'tx-packets-dropped': 1 << 8,
+  'rx-packets-dropped': 1 << 9,
+})
+
+/** The data path's counters (message and TLV ids cross-checked against
+ *  libqmi data/qmi-service-wds.json, "Get Packet Statistics"). Outside a
+ *  call the modem answers OutOfCall (15) with the last call's byte counts
+ *  (0x1B, 0x1C). The counters are the modem's, not one client's. */
+export const WdsGetPacketStatistics = qmiMessage(WDS, 0x0024, 'get-packet-statistics', {
+  request: { mask: req(0x01, WdsPacketStatisticsMask) },
+  response: {
+    txPacketsOk: opt(0x10, u32),
+    rxPacketsOk: opt(0x11, u32),
+    txPacketsError: opt(0x12, u32),
+    rxPacketsError: opt(0x13, u32),
+    txOverflows: opt(0x14, u32),
+    rxOverflows: opt(0x15, u32),
+    txBytesOk: opt(0x19, u64),
+    rxBytesOk: opt(0x1A, u64),
+    lastCallTxBytesOk: onError(0x1B, u64),
+    lastCallRxBytesOk: onError(0x1C, u64),
+    txPacketsDropped: opt(0x1D, u32),
+    rxPacketsDropped: opt(0x1E, u32),
+  },
+})
+
 export const WdsGetDefaultProfileNumber = qmiMessage(WDS, 0x0049, 'get-default-profile-number', {
   request: { profileType: req(0x01, struct({ profileType: WdsProfileType, profileFamily: WdsProfileFamily })) },
   response: { index: req(0x01, u8) },
@@ -232,6 +269,6 @@ export const WdsSetIpFamily = qmiMessage(WDS, 0x004D, 'set-ip-family', {
 })
 
 export const wdsMessages = [
-  WdsStartNetwork, WdsStopNetwork, WdsGetPacketServiceStatus, WdsModifyProfile, WdsGetProfileSettings,
+  WdsStartNetwork, WdsStopNetwork, WdsGetPacketServiceStatus, WdsGetPacketStatistics, WdsModifyProfile, WdsGetProfileSettings,
   WdsGetCurrentSettings, WdsGetDefaultProfileNumber, WdsSetIpFamily,
 ] as const
