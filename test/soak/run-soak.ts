@@ -4,15 +4,19 @@
 // from the daemon's own log timestamps; resource samples at start, after
 // warm-up and at the end. Exits 0 when every cycle recovered.
 
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { FAR4, makeCarrier } from '../support/carrier.ts'
 import { seedConfig } from '../support/daemon-process.ts'
-import { LTED, startSim } from '../support/sim-process.ts'
+import { startLeanDaemon } from '../support/lean-daemon.ts'
+import { type Sample, sample } from '../support/resources.ts'
+import { startSim } from '../support/sim-process.ts'
+import { fmt, pct, table } from '../support/stats.ts'
 import { run } from '../support/sys.ts'
+import { collector } from '../support/teardowns.ts'
+
+// The daemon's inspector (heap, handles); a private network namespace, so
+// the port cannot clash.
+const INSPECT_PORT = 9229
 
 // --- options -------------------------------------------------------------------
 
@@ -58,144 +62,12 @@ const MIX: Kind[] = [...opt.mix].map((ch) => {
 if (!Number.isInteger(CYCLES) || CYCLES < 1 || MIX.length === 0) throw new Error('--cycles must be a positive integer, --mix non-empty')
 const PROGRESS = Number(opt.progress)
 
-// --- teardown collector (the tap-like `t` the support helpers take) -------------
-
-const teardowns: Array<() => unknown> = []
-const t = { teardown(fn: () => unknown): void { teardowns.push(fn) } }
-async function cleanup(): Promise<void> {
-  for (const fn of teardowns.reverse()) {
-    try { await fn() } catch (e) { process.stderr.write(`teardown: ${String(e)}\n`) }
-  }
-}
-
-// --- the daemon: a lean spawner (daemon-process.ts keeps every log line and
-// polls; over 10,000 cycles that costs more than the daemon does) -----------
-
-interface Transition { readonly from: string | null; readonly to: string; readonly reason: string; readonly time: number }
-
-const INSPECT_PORT = 9229 // private network namespace: no clash
-
-function startDaemon(config: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'lted-soak-'))
-  const file = join(dir, 'lted.conf')
-  writeFileSync(file, config, { mode: 0o600 })
-  // Heap and handles need the daemon's cooperation: the inspector, switched
-  // on from outside through NODE_OPTIONS (nothing in src/ changes).
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [
-    LTED, 'run', '--config', file, '--log-level', 'info', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
-  ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: `--inspect=127.0.0.1:${INSPECT_PORT}` } })
-  const seen: Transition[] = []
-  const tail: string[] = []
-  const waiters = new Set<() => void>()
-  let partial = ''
-  child.stderr.on('data', (b: Buffer) => {
-    const lines = (partial + b.toString()).split('\n')
-    partial = lines.pop() ?? ''
-    for (const line of lines) {
-      tail.push(line)
-      if (tail.length > 200) tail.shift()
-      if (!line.startsWith('{')) continue
-      try {
-        const j = JSON.parse(line) as { time: number; to?: string; from?: string | null; reason?: string }
-        if (typeof j.to === 'string') seen.push({ from: j.from ?? null, to: j.to, reason: j.reason ?? '', time: j.time })
-      } catch { /* not JSON */ }
-    }
-    for (const w of [...waiters]) w()
-  })
-  child.stdout.resume()
-  const exited = new Promise<void>((resolve) => child.on('exit', () => { for (const w of [...waiters]) w(); resolve() }))
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
-    }
-    rmSync(dir, { recursive: true, force: true })
-  })
-  /** The first transition at index >= since that matches; undefined on timeout. */
-  const next = (since: number, match: (s: Transition) => boolean, timeoutMs: number): Promise<{ i: number; s: Transition } | undefined> =>
-    new Promise((resolve) => {
-      let from = since
-      const check = (): void => {
-        for (; from < seen.length; from++) {
-          const s = seen[from] as Transition
-          if (match(s)) { done(); resolve({ i: from, s }); return }
-        }
-        if (child.exitCode !== null || child.signalCode !== null) { done(); resolve(undefined) }
-      }
-      const timer = setTimeout(() => { done(); resolve(undefined) }, timeoutMs)
-      const done = (): void => { clearTimeout(timer); waiters.delete(check) }
-      waiters.add(check)
-      check()
-    })
-  return { child, seen, tail, next, state: (): string | undefined => seen.at(-1)?.to }
-}
-
-// --- resource samples ---------------------------------------------------------
-
-interface Sample { rssKiB: number; fds: number; heapUsed?: number; heapTotal?: number; external?: number; arrayBuffers?: number; handles?: number; handleKinds?: string }
-
-async function inspectorEval(expression: string): Promise<unknown> {
-  const list = await (await fetch(`http://127.0.0.1:${INSPECT_PORT}/json/list`)).json() as Array<{ webSocketDebuggerUrl: string }>
-  const url = list[0]?.webSocketDebuggerUrl
-  if (!url) throw new Error('no inspector target')
-  const ws = new WebSocket(url)
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject })
-  let id = 0
-  const pending = new Map<number, (r: any) => void>()
-  ws.onmessage = (m) => {
-    const j = JSON.parse(String(m.data)) as { id?: number }
-    if (j.id !== undefined) pending.get(j.id)?.(j)
-  }
-  const call = (method: string, params: object = {}): Promise<any> => new Promise((resolve) => {
-    const n = ++id
-    pending.set(n, resolve)
-    ws.send(JSON.stringify({ id: n, method, params }))
-  })
-  try {
-    await call('HeapProfiler.collectGarbage')
-    const r = await call('Runtime.evaluate', { expression, returnByValue: true })
-    return r.result?.result?.value
-  } finally {
-    ws.close()
-  }
-}
-
-async function sample(pid: number): Promise<Sample> {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN)
-  const fds = readdirSync(`/proc/${pid}/fd`).length
-  const s: Sample = { rssKiB, fds }
-  try {
-    const v = JSON.parse(String(await inspectorEval(
-      'JSON.stringify({ m: process.memoryUsage(), r: process.getActiveResourcesInfo() })',
-    ))) as { m: NodeJS.MemoryUsage; r: string[] }
-    s.heapUsed = v.m.heapUsed
-    // Memory outside the JS heap (Buffers, native allocations V8 knows of):
-    // where RSS growth goes when the heap stays flat.
-    s.external = v.m.external
-    s.arrayBuffers = v.m.arrayBuffers
-    s.heapTotal = v.m.heapTotal
-    s.handles = v.r.length
-    const counts = new Map<string, number>()
-    for (const k of v.r) counts.set(k, (counts.get(k) ?? 0) + 1)
-    s.handleKinds = [...counts].sort().map(([k, n]) => `${k}:${n}`).join(' ')
-  } catch (e) {
-    s.handleKinds = `inspector unavailable: ${String(e)}`
-  }
-  return s
-}
+// The cleanups of everything started (the tap-like `t` the helpers take).
+const t = collector()
 
 // --- the run ------------------------------------------------------------------
 
 interface CycleResult { kind: Kind; ok: boolean; latencyMs?: number; detectMs?: number; via?: string; error?: string }
-
-const pct = (xs: number[], p: number): number => {
-  if (xs.length === 0) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number
-}
 
 async function main(): Promise<number> {
   const wallStart = performance.now()
@@ -204,13 +76,13 @@ async function main(): Promise<number> {
   await run('ip', ['-n', carrier.ns, 'route', 'replace', '10.153.121.40/29', 'dev', 'far'])
   const icmp = (ignore: boolean): Promise<string> => carrier.exec('sysctl', '-q', '-w', `net.ipv4.icmp_echo_ignore_all=${ignore ? 1 : 0}`)
   const sim = await startSim(t, { scenario: opt.scenario, logLevel: 'warn' })
-  const lted = startDaemon(seedConfig(sim.link, {
+  const lted = startLeanDaemon(t, seedConfig(sim.link, {
     extra: `\n[network]\ndns = "none"\n\n[health]\nprobe = ["icmp:${FAR4}"]\ninterval = "${opt['probe-interval-ms']}ms"\nfailures = ${opt['probe-failures']}\n`,
-  }))
+  }), { inspectPort: INSPECT_PORT })
   const first = await lted.next(0, (s) => s.to === 'connected', 30_000)
   if (!first) throw new Error(`the daemon never connected:\n${lted.tail.join('\n')}`)
   const pid = lted.child.pid as number
-  const startSample = await sample(pid)
+  const startSample = await sample(pid, INSPECT_PORT)
   const warmAt = Math.min(CYCLES, Math.max(1, Math.floor(CYCLES / 10)), 500)
   let warmSample: Sample | undefined
 
@@ -251,14 +123,14 @@ async function main(): Promise<number> {
       }
     }
     results.push(r)
-    if (n + 1 === warmAt) warmSample = await sample(pid)
+    if (n + 1 === warmAt) warmSample = await sample(pid, INSPECT_PORT)
     if (PROGRESS > 0 && (n + 1) % PROGRESS === 0) {
       const el = (performance.now() - cyclesStart) / 1000
       process.stderr.write(`soak: ${n + 1}/${CYCLES} cycles, ${results.filter((x) => !x.ok).length} failed, ${el.toFixed(0)} s\n`)
     }
   }
   const cyclesSec = (performance.now() - cyclesStart) / 1000
-  const endSample = lted.child.exitCode === null ? await sample(pid) : undefined
+  const endSample = lted.child.exitCode === null ? await sample(pid, INSPECT_PORT) : undefined
   const stops = lted.seen.filter((s) => s.from === 'connected').length
 
   // --- the table ---------------------------------------------------------------
@@ -305,19 +177,12 @@ async function command(sim: { command(line: string): Promise<Record<string, any>
   if (r['ok'] !== true) throw new Error(`sim '${line}': ${String(r['error'])}`)
 }
 
-function fmt(n: number): string { return Number.isFinite(n) ? n.toFixed(0) : '-' }
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '))
-}
-
 let code = 1
 try {
   code = await main()
 } catch (e) {
   process.stderr.write(`soak failed: ${e instanceof Error ? e.stack : String(e)}\n`)
 } finally {
-  await cleanup()
+  await t.cleanup()
 }
 process.exit(code)
