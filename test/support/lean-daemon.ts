@@ -35,6 +35,15 @@ export interface LeanDaemon {
   /** The first transition at index >= since that matches; undefined on timeout or exit. */
   next(since: number, match: (s: LeanTransition) => boolean, timeoutMs: number): Promise<{ i: number; s: LeanTransition } | undefined>
   state(): string | undefined
+  /** Log lines so far (the count, for waitLine's `since`). */
+  lines(): number
+  /** Resolves with the first log line after the first `since` lines that
+   *  matches `re` (it must still be among the last 200); undefined on
+   *  timeout or exit. */
+  waitLine(re: RegExp, since: number, timeoutMs: number): Promise<string | undefined>
+  /** Date.now() just before the spawn, on the monotonic clock (ms; what
+   *  process.hrtime and Python's time.monotonic() count). */
+  readonly spawnedMono: number
   /** SIGTERM, SIGKILL after 5 s; resolves when it has exited. */
   stop(): Promise<void>
 }
@@ -46,6 +55,9 @@ export interface LeanOptions {
   readonly env?: NodeJS.ProcessEnv
   /** Extra Node flags (e.g. --cpu-prof) through NODE_OPTIONS. */
   readonly nodeOptions?: string
+  /** The lted entry point; default src/cli/lted.ts (the installed build is
+   *  dist/src/cli/lted.js). */
+  readonly entry?: string
 }
 
 export function startLeanDaemon(t: Teardown, config: string, o: LeanOptions = {}): LeanDaemon {
@@ -54,18 +66,21 @@ export function startLeanDaemon(t: Teardown, config: string, o: LeanOptions = {}
   writeFileSync(configFile, config, { mode: 0o600 })
   const nodeOptions = [o.inspectPort ? `--inspect=127.0.0.1:${o.inspectPort}` : '', o.nodeOptions ?? ''].filter(Boolean).join(' ')
   const spawnedAt = Date.now()
+  const spawnedMono = Number(process.hrtime.bigint()) / 1e6
   const child = spawn(process.execPath, [
-    LTED, 'run', '--config', configFile, '--log-level', o.logLevel ?? 'info', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
+    o.entry ?? LTED, 'run', '--config', configFile, '--log-level', o.logLevel ?? 'info', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
   ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } })
   const seen: LeanTransition[] = []
   const tail: string[] = []
   const waiters = new Set<() => void>()
   let first: number | undefined
+  let count = 0
   let partial = ''
   child.stderr.on('data', (b: Buffer) => {
     const lines = (partial + b.toString()).split('\n')
     partial = lines.pop() ?? ''
     for (const line of lines) {
+      count++
       tail.push(line)
       if (tail.length > 200) tail.shift()
       if (!line.startsWith('{')) continue
@@ -108,8 +123,22 @@ export function startLeanDaemon(t: Teardown, config: string, o: LeanOptions = {}
       waiters.add(check)
       check()
     })
+  const waitLine = (re: RegExp, since: number, timeoutMs: number): Promise<string | undefined> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        const fresh = tail.slice(Math.max(0, tail.length - (count - since)))
+        const hit = fresh.find((l) => re.test(l))
+        if (hit !== undefined) { done(); resolve(hit); return }
+        if (child.exitCode !== null || child.signalCode !== null) { done(); resolve(undefined) }
+      }
+      const timer = setTimeout(() => { done(); resolve(undefined) }, timeoutMs)
+      const done = (): void => { clearTimeout(timer); waiters.delete(check) }
+      waiters.add(check)
+      check()
+    })
   return {
-    child, dir, configFile, spawnedAt, seen, tail, next, stop,
+    child, dir, configFile, spawnedAt, spawnedMono, seen, tail, next, stop, waitLine,
+    lines: () => count,
     firstLogAt: () => first,
     state: (): string | undefined => seen.at(-1)?.to,
   }
