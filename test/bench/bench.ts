@@ -1,6 +1,6 @@
 // The benchmarks (issue 8), NOT part of the tap suite: `npm run bench`
 // [-- --quick] [--cold N] [--drops N] [--busctl N] [--idle-s S] [--startup N]
-// [--scale 1,4,16] [--codec-ms MS] [--breakdown N] [--no-write].
+// [--scale 1,4,16] [--codec-ms MS] [--breakdown N] [--no-write] [--out FILE].
 // Builds nothing itself: the npm script runs tsc first, and lted runs from
 // dist/ as installed. Prints one table; writes BENCHMARKS.md (body in
 // run-bench.ts).

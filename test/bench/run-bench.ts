@@ -35,13 +35,15 @@ const { values: opt } = parseArgs({
     'cold': { type: 'string' }, 'drops': { type: 'string' }, 'busctl': { type: 'string' }, 'idle-s': { type: 'string' },
     'startup': { type: 'string' }, 'scale': { type: 'string' }, 'codec-ms': { type: 'string' }, 'breakdown': { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    'out': { type: 'string' },
     'help': { type: 'boolean', default: false },
   },
 })
 if (opt.help) {
   process.stdout.write(`Usage: npm run bench -- [--quick] [--cold PAIRS] [--drops N] [--busctl N] [--idle-s S] [--startup N]
-  [--scale 1,4,16] [--codec-ms MS] [--breakdown N] [--no-write]
---quick: small counts for trying the bench out (implies --no-write). Defaults: ${JSON.stringify(FULL)}
+  [--scale 1,4,16] [--codec-ms MS] [--breakdown N] [--no-write] [--out FILE]
+--quick: small counts for trying the bench out (writes only with --out). Defaults: ${JSON.stringify(FULL)}
+--out: where the document goes (default BENCHMARKS.md at the top of the checkout)
 `)
   process.exit(0)
 }
@@ -56,7 +58,7 @@ const counts = {
   codecMs: num('codec-ms'), breakdown: num('breakdown'),
   scale: String(opt.scale ?? base.scale).split(',').map(Number),
 }
-const write = !opt['no-write'] && !opt.quick
+const out = opt.out ?? (opt.quick || opt['no-write'] ? undefined : join(ROOT, 'BENCHMARKS.md'))
 const progress = (s: string): void => { process.stderr.write(`bench: ${s}\n`) }
 
 async function main(): Promise<void> {
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
     progress(`startup: ${counts.startup} runs`)
 
     // 2, 4, 5
-    const sess = await session({ bus, mm, entry: DIST, drops: counts.drops, busctlCalls: counts.busctl, idleMs: counts.idleS * 1000, progress })
+    const sess = await session({ bus, mm, entry: DIST, drops: counts.drops, busctlCalls: counts.busctl, idleMs: counts.idleS * 1000, settleMs: opt.quick ? 1000 : 10_000, progress })
     const breakdown = await reconnectBreakdown(DIST, counts.breakdown)
     progress('reconnect breakdown done')
 
@@ -114,9 +116,9 @@ async function main(): Promise<void> {
     const results: Results = { machine, counts, codec, cold, startup, session: sess, breakdown, scale, mmVersion: mm.version, wallS: (performance.now() - wall) / 1000 }
     const { table, document } = markdown(results)
     process.stdout.write(`${table}\n`)
-    if (write) {
-      writeFileSync(join(ROOT, 'BENCHMARKS.md'), document)
-      progress('wrote BENCHMARKS.md')
+    if (out) {
+      writeFileSync(out, document)
+      progress(`wrote ${out}`)
     }
   } finally {
     await t.cleanup()

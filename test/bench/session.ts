@@ -25,7 +25,9 @@ export interface SessionResult {
   readonly failedDrops: number
   readonly atConnect: Sample
   readonly afterDrops: Sample
-  readonly mmRssKiB: { atConnect: number; afterDrops: number }
+  /** After the idle windows (minutes after the last drop). */
+  readonly afterIdle: Sample
+  readonly mmRssKiB: { atConnect: number; afterDrops: number; afterIdle: number }
   readonly busctlLtedMs: number[]
   readonly busctlMmMs: number[]
   readonly idle: Array<{ probes: string; seconds: number; ltedCpuMs: number; mmCpuMs: number }>
@@ -38,6 +40,9 @@ export interface SessionOptions {
   readonly drops: number
   readonly busctlCalls: number
   readonly idleMs: number
+  /** Quiet time before each idle window: V8's memory reducer still runs
+   *  GCs for a while after the busy part; a router idles for hours. */
+  readonly settleMs: number
   readonly progress: (s: string) => void
 }
 
@@ -98,6 +103,7 @@ export async function session(o: SessionOptions): Promise<SessionResult> {
     // --- idle CPU, both daemons in the same window
     const idle: SessionResult['idle'] = []
     const window = async (probes: string): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, o.settleMs))
       const l0 = cpuMs(pid)
       const m0 = cpuMs(o.mm.pid)
       const t0 = performance.now()
@@ -114,10 +120,12 @@ export async function session(o: SessionOptions): Promise<SessionResult> {
     if (lted.state() !== 'connected') throw new Error(`lted is ${lted.state()} after the reload`)
     await window('disabled')
     if (lted.state() !== 'connected') throw new Error(`lted left connected during the idle windows (${lted.state()})`)
+    const afterIdle = await sample(pid, INSPECT_PORT)
+    const mmAfterIdle = rssKiB(o.mm.pid)
 
     return {
-      daemonMs, endToEndMs, failedDrops: failed, atConnect, afterDrops,
-      mmRssKiB: { atConnect: mmAtConnect, afterDrops: mmAfterDrops },
+      daemonMs, endToEndMs, failedDrops: failed, atConnect, afterDrops, afterIdle,
+      mmRssKiB: { atConnect: mmAtConnect, afterDrops: mmAfterDrops, afterIdle: mmAfterIdle },
       busctlLtedMs, busctlMmMs, idle,
     }
   } finally {

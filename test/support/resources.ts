@@ -8,6 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs'
 
 export interface Sample {
   rssKiB: number
+  /** RSS again right after the forced GC (only with the inspector). */
+  rssAfterGcKiB?: number
   fds: number
   heapUsed?: number
   heapTotal?: number
@@ -80,6 +82,7 @@ export async function sample(pid: number, inspectPort?: number): Promise<Sample>
     s.arrayBuffers = v.m.arrayBuffers
     s.heapTotal = v.m.heapTotal
     s.handles = v.r.length
+    s.rssAfterGcKiB = rssKiB(pid)
     const counts = new Map<string, number>()
     for (const k of v.r) counts.set(k, (counts.get(k) ?? 0) + 1)
     s.handleKinds = [...counts].sort().map(([k, n]) => `${k}:${n}`).join(' ')
