@@ -15,7 +15,15 @@ import { startSim } from '../support/sim-process.ts'
 import { ip } from '../support/sys.ts'
 import { collector } from '../support/teardowns.ts'
 
-export interface ScaleResult { readonly modems: number; readonly allConnectedMs: number; readonly rssKiB: number; readonly cpuMs: number }
+export interface ScaleResult {
+  readonly modems: number
+  readonly allConnectedMs: number
+  readonly rssKiB: number
+  readonly cpuMs: number
+  /** Connect attempts that failed on the way (the daemon's warnings), by message. */
+  readonly failedAttempts: number
+  readonly failureKinds: string[]
+}
 
 export async function scaleRun(n: number, entry: string, busAddress: string): Promise<ScaleResult> {
   const t = collector()
@@ -53,7 +61,11 @@ export async function scaleRun(n: number, entry: string, busAddress: string): Pr
       from = hit.i + 1
     }
     const pid = d.child.pid as number
-    const result = { modems: n, allConnectedMs: last - d.spawnedAt, rssKiB: rssKiB(pid), cpuMs: cpuMs(pid) }
+    // "connect attempt failed" warnings: each one cost a backoff. The D-Bus
+    // warnings are not about the modems.
+    const failures = d.warnings.filter((w) => /connect attempt failed/.test(w))
+    const kinds = [...new Set(failures.map((w) => w.replace(/.*connect attempt failed \(\d+ in a row\): /, '').replace(/ link \d+/, ' link N').replace(/; retrying.*/, '')))]
+    const result = { modems: n, allConnectedMs: last - d.spawnedAt, rssKiB: rssKiB(pid), cpuMs: cpuMs(pid), failedAttempts: failures.length, failureKinds: kinds }
     if (sims.length !== n) throw new Error('simulators missing')
     await d.stop()
     for (let i = 0; i < n; i++) await ip('link', 'delete', `wws${i}`).catch(() => undefined)

@@ -32,6 +32,8 @@ export interface LeanDaemon {
   firstLogAt(): number | undefined
   readonly seen: LeanTransition[]
   readonly tail: string[]
+  /** Messages (msg and err) of warn-or-worse log lines, the first 100. */
+  readonly warnings: string[]
   /** The first transition at index >= since that matches; undefined on timeout or exit. */
   next(since: number, match: (s: LeanTransition) => boolean, timeoutMs: number): Promise<{ i: number; s: LeanTransition } | undefined>
   state(): string | undefined
@@ -72,6 +74,7 @@ export function startLeanDaemon(t: Teardown, config: string, o: LeanOptions = {}
   ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } })
   const seen: LeanTransition[] = []
   const tail: string[] = []
+  const warnings: string[] = []
   const waiters = new Set<() => void>()
   let first: number | undefined
   let count = 0
@@ -85,8 +88,9 @@ export function startLeanDaemon(t: Teardown, config: string, o: LeanOptions = {}
       if (tail.length > 200) tail.shift()
       if (!line.startsWith('{')) continue
       try {
-        const j = JSON.parse(line) as { time: number; to?: string; from?: string | null; reason?: string; modem?: string }
+        const j = JSON.parse(line) as { time: number; level?: number; msg?: string; err?: unknown; to?: string; from?: string | null; reason?: string; modem?: string }
         first ??= j.time
+        if ((j.level ?? 0) >= 40 && warnings.length < 100) warnings.push(`${j.msg ?? ''}${typeof j.err === 'string' ? `: ${j.err}` : ''}`)
         if (typeof j.to === 'string') {
           seen.push({ from: j.from ?? null, to: j.to, reason: j.reason ?? '', time: j.time, ...(j.modem ? { modem: j.modem } : {}) })
         }
@@ -137,7 +141,7 @@ export function startLeanDaemon(t: Teardown, config: string, o: LeanOptions = {}
       check()
     })
   return {
-    child, dir, configFile, spawnedAt, spawnedMono, seen, tail, next, stop, waitLine,
+    child, dir, configFile, spawnedAt, spawnedMono, seen, tail, warnings, next, stop, waitLine,
     lines: () => count,
     firstLogAt: () => first,
     state: (): string | undefined => seen.at(-1)?.to,
