@@ -53,6 +53,12 @@ export function markdown(r: Results): { table: string; document: string } {
   const pctCore = (cpu: number, sec: number): string => `${((cpu / 1000 / sec) * 100).toFixed(3)} %`
   const cpuCell = (w: SessionResult['idle'][number] | undefined, who: 'ltedCpuMs' | 'mmCpuMs'): string =>
     w ? `${(w[who] / 1000).toFixed(3)} s (${pctCore(w[who], w.seconds)})` : '-'
+  // Per extra modem: the difference to the one-modem run, divided by the
+  // extra modems (the daemon's own base cost is not a per-modem cost).
+  const one = r.scale.find((x) => x.modems === 1)
+  const marginal = (x: ScaleResult): string => (one && x.modems > 1
+    ? ` (per extra modem: RSS ${mib((x.rssKiB - one.rssKiB) / (x.modems - 1))}, CPU ${fmt((x.cpuMs - one.cpuMs) / (x.modems - 1))} ms)`
+    : '')
   const dbusRatio = median(s.busctlMmMs) / median(s.busctlLtedMs)
   const heap = (x: Sample): string => `${bmib(x.heapUsed)}`
   const gc = (x: Sample): string => (x.rssAfterGcKiB === undefined ? 'n/a' : mib(x.rssAfterGcKiB))
@@ -92,7 +98,7 @@ export function markdown(r: Results): { table: string; document: string } {
       `State: ${fmt(pct(s.busctlLtedMs, 50), 1)} / ${fmt(pct(s.busctlLtedMs, 99), 1)} ms`,
       `ModemManager Version: ${fmt(pct(s.busctlMmMs, 50), 1)} / ${fmt(pct(s.busctlMmMs, 99), 1)} ms`, `MM ÷ lted (p50): ${dbusRatio.toFixed(2)}x`, ''],
     ...r.scale.map((x) => [`6`, `Scale: ${x.modems} modem(s), one lted, process start to all connected`,
-      `${fmt(x.allConnectedMs)} ms; RSS ${mib(x.rssKiB)} (${mib(x.rssKiB / x.modems)}/modem); CPU ${(x.cpuMs / 1000).toFixed(2)} s (${fmt(x.cpuMs / x.modems)} ms/modem)`, '',
+      `${fmt(x.allConnectedMs)} ms; RSS ${mib(x.rssKiB)}, CPU ${(x.cpuMs / 1000).toFixed(2)} s${marginal(x)}`, '',
       x.failedAttempts ? `${x.failedAttempts} connect attempt(s) failed and waited a backoff: ${x.failureKinds.join('; ')}` : 'no failed connect attempt', '']),
     ['7', `Start-up, process start to READY=1 (median / p95, ${r.startup.length} runs)`, ms(r.startup), '', '', ''],
   ]
