@@ -80,15 +80,15 @@ export function markdown(r: Results): { table: string; document: string } {
     ['3', `Codec, seed message mix (${r.codec.frames} MBIM frames, ${r.codec.qmiFrames} with QMI inside)`,
       `MBIM decode ${kps(r.codec.decodePerSec)}, encode ${kps(r.codec.encodePerSec)}; QMI decode ${kps(r.codec.qmiDecodePerSec)}, encode ${kps(r.codec.qmiEncodePerSec)} frames`,
       '', `one cold connect's ${r.codec.frames} frames: ${((r.codec.frames / r.codec.decodePerSec + r.codec.frames / r.codec.encodePerSec) * 1000).toFixed(2)} ms of codec`, ''],
-    ['4a', `RSS at first connect / after ${s.daemonMs.length + s.failedDrops} drops / after ${2 * r.counts.idleS} s idle`,
-      `${mib(s.atConnect.rssKiB)} / ${mib(s.afterDrops.rssKiB)} / ${mib(s.afterIdle.rssKiB)}`,
-      `ModemManager ${r.mmVersion}, no modem: ${mib(s.mmRssKiB.atConnect)} / ${mib(s.mmRssKiB.afterDrops)} / ${mib(s.mmRssKiB.afterIdle)}`,
+    ['4a', `RSS at first connect / after ${s.daemonMs.length + s.failedDrops} drops / 30 s after the D-Bus calls that follow them`,
+      `${mib(s.atConnect.rssKiB)} / ${mib(s.afterDrops.rssKiB)} / ${mib(s.afterQuiet.rssKiB)}`,
+      `ModemManager ${r.mmVersion}, no modem: ${mib(s.mmRssKiB.atConnect)} / ${mib(s.mmRssKiB.afterDrops)} / ${mib(s.mmRssKiB.afterQuiet)}`,
       `lted ÷ MM: ${(s.afterDrops.rssKiB / s.mmRssKiB.afterDrops).toFixed(1)}x`,
       `growth ≤ 5 MiB: ${yes(growthKiB <= 5 * 1024)} (${signed(growthKiB)})`],
     ['4a\'', 'RSS right after a forced GC, same three moments',
-      `${gc(s.atConnect)} / ${gc(s.afterDrops)} / ${gc(s.afterIdle)}`, '', '',
+      `${gc(s.atConnect)} / ${gc(s.afterDrops)} / ${gc(s.afterQuiet)}`, '', '',
       gcGrowth === undefined ? '' : `growth ≤ 5 MiB: ${yes(gcGrowth <= 5 * 1024)} (${signed(gcGrowth)})`],
-    ['4b', 'JS heap used after GC, same three moments', `${heap(s.atConnect)} / ${heap(s.afterDrops)} / ${heap(s.afterIdle)}`, 'ModemManager: n/a (C, no GC heap)', '', ''],
+    ['4b', 'JS heap used after GC, same three moments', `${heap(s.atConnect)} / ${heap(s.afterDrops)} / ${heap(s.afterQuiet)}`, 'ModemManager: n/a (C, no GC heap)', '', ''],
     ['4c', `CPU while idle and connected, ${idleDefault ? idleDefault.seconds.toFixed(0) : '-'} s, probes default (icmp every 30 s)`,
       cpuCell(idleDefault, 'ltedCpuMs'), `ModemManager: ${cpuCell(idleDefault, 'mmCpuMs')}`, '', ''],
     ['4d', `CPU while idle and connected, ${idleOff ? idleOff.seconds.toFixed(0) : '-'} s, probes disabled`,
@@ -121,7 +121,7 @@ export function markdown(r: Results): { table: string; document: string } {
   // (semi-spaces grow with the allocation rate); a GC gives it back. Say so
   // when that is the difference between the two readings.
   const rssNote = (): string => growthKiB > 5 * 1024 && gcGrowth !== undefined && gcGrowth <= 5 * 1024
-    ? `- RSS note: sampled right after the last drop, RSS still holds V8's young generation, grown during the burst of reconnects; a forced GC returns it (row 4a'), and after the idle windows RSS is ${signed(s.afterIdle.rssKiB - s.atConnect.rssKiB)} against first connect without any forced GC.\n`
+    ? `- RSS note: sampled right after the last drop, RSS still holds V8's young generation, grown during the burst of reconnects; a forced GC returns it (row 4a'), and 30 s after the D-Bus calls that follow the drops RSS is ${signed(s.afterQuiet.rssKiB - s.atConnect.rssKiB)} against first connect without any forced GC.\n`
     : ''
   const doc = `# Benchmarks
 
@@ -172,16 +172,18 @@ simulated latency). Neither side uses mbim-proxy.
    and the credentials come from the libmbim golden fixtures), fully decoded
    (header, information buffer by the registry, QMUX and TLVs inside
    QMI-over-MBIM) and encoded back; every frame round-trips to its bytes.
-4. **Footprint**: the reconnect daemon, sampled at first connect and after
-   the drops (VmRSS; JS heap after a forced GC through the inspector, which
-   this daemon runs with). ModemManager ${r.mmVersion} (Debian \`modemmanager\`) runs on
-   the same private system-type bus with no modem
+4. **Footprint**: the reconnect daemon, sampled at first connect, right
+   after the drops and 30 s after the D-Bus calls that follow them (VmRSS
+   as is, and again right after a forced GC; JS heap after that GC, through
+   the inspector, which this daemon runs with). ModemManager ${r.mmVersion} (Debian
+   \`modemmanager\`) runs on the same private system-type bus with no modem
    (\`--test-no-udev --test-no-suspend-resume --test-no-qrtr\`), sampled at
-   the same moments. CPU: the scheduler's per-thread run time
-   (/proc/PID/task/*/schedstat) plus reaped children, over
-   ${r.counts.idleS} s windows with lted connected, first with probes at their
-   default, then after a SIGHUP reload with \`probe = []\`; ModemManager in
-   the same windows.
+   the same moments. CPU: the process's CPU-time clock (every thread's run
+   time in ns, exited threads included) plus reaped children, over
+   ${r.counts.idleS} s windows on the freshly connected daemon, before the drops, each
+   after 10 s of quiet: first with probes at their default, then after a
+   SIGHUP reload with \`probe = []\` (the drops then run with probes off);
+   ModemManager in the same windows.
 5. **D-Bus**: \`busctl --address=… get-property\` as a child process, ${r.counts.busctl} calls
    each, alternating lted's \`org.lted1.Modem.State\` and ModemManager's
    \`org.freedesktop.ModemManager1.Version\` on the same bus; the time
@@ -222,7 +224,7 @@ ${scaleNote()}## Targets
   per tool (every mbimcli run opens the device again) and lted once.
 - Warm reconnect p99 < 50 ms: ${yes(pct(d, 99) < 50)} (${fmt(pct(d, 99))} ms).
 - Idle CPU with probes disabled < 0.1 % of one core: ${yes(idleOff !== undefined && idleOff.ltedCpuMs / 1000 / idleOff.seconds < 0.001)}${idleOff ? ` (${pctCore(idleOff.ltedCpuMs, idleOff.seconds)})` : ''}.
-${rssNote()}- RSS after ${r.counts.drops} reconnects within 5 MiB of first connect: ${yes(growthKiB <= 5 * 1024)} (${signed(growthKiB)} as sampled${gcGrowth === undefined ? '' : `, ${signed(gcGrowth)} right after a forced GC`}; after the idle windows ${signed(s.afterIdle.rssKiB - s.atConnect.rssKiB)}).
+${rssNote()}- RSS after ${r.counts.drops} reconnects within 5 MiB of first connect: ${yes(growthKiB <= 5 * 1024)} (${signed(growthKiB)} as sampled${gcGrowth === undefined ? '' : `, ${signed(gcGrowth)} right after a forced GC`}; 30 s after the D-Bus calls that follow the drops ${signed(s.afterQuiet.rssKiB - s.atConnect.rssKiB)}).
 `
   return { table, document: doc }
 }

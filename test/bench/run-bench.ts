@@ -62,6 +62,9 @@ const out = opt.out ?? (opt.quick || opt['no-write'] ? undefined : join(ROOT, 'B
 const progress = (s: string): void => { process.stderr.write(`bench: ${s}\n`) }
 
 async function main(): Promise<void> {
+  // Every simulator and carrier adds an exit listener (the reaping safety
+  // net); sixteen modems exceed Node's default warning threshold of ten.
+  process.setMaxListeners(100)
   if (!existsSync(DIST)) throw new Error(`${DIST} is missing: npm run bench builds it (tsc -p tsconfig.json) first`)
   const machine = describeMachine()
   const wall = performance.now()
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
     progress(`startup: ${counts.startup} runs`)
 
     // 2, 4, 5
-    const sess = await session({ bus, mm, entry: DIST, drops: counts.drops, busctlCalls: counts.busctl, idleMs: counts.idleS * 1000, settleMs: opt.quick ? 1000 : 10_000, progress })
+    const sess = await session({ bus, mm, entry: DIST, drops: counts.drops, busctlCalls: counts.busctl, idleMs: counts.idleS * 1000, settleMs: opt.quick ? 1000 : 10_000, quietMs: opt.quick ? 2000 : 30_000, progress })
     const breakdown = await reconnectBreakdown(DIST, counts.breakdown)
     progress('reconnect breakdown done')
 

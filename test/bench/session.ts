@@ -1,9 +1,11 @@
-// Benchmarks 2, 4 and 5 on one long-lived daemon (as on a router): warm
-// reconnect over N network-side drops, footprint at first connect and
-// after the drops beside ModemManager, busctl get-property latency against
-// both, and idle CPU over a window with probes at their default and then
-// disabled (a SIGHUP reload with probe = []), ModemManager measured in the
-// same windows.
+// Benchmarks 2, 4 and 5 on one long-lived daemon (as on a router), in this
+// order: footprint at first connect; idle CPU over a window with probes at
+// their default and then disabled (a SIGHUP reload with probe = []), on the
+// freshly connected daemon, before the busy parts, whose garbage V8 would
+// otherwise still be collecting in the windows; warm reconnect over N
+// network-side drops; footprint after them; busctl get-property latency
+// against both daemons; footprint once more after a quiet period.
+// ModemManager is sampled at the same moments and in the same windows.
 
 import { writeFileSync } from 'node:fs'
 import { startLeanDaemon } from '../support/lean-daemon.ts'
@@ -25,9 +27,9 @@ export interface SessionResult {
   readonly failedDrops: number
   readonly atConnect: Sample
   readonly afterDrops: Sample
-  /** After the idle windows (minutes after the last drop). */
-  readonly afterIdle: Sample
-  readonly mmRssKiB: { atConnect: number; afterDrops: number; afterIdle: number }
+  /** quietMs after the D-Bus calls that follow the drops. */
+  readonly afterQuiet: Sample
+  readonly mmRssKiB: { atConnect: number; afterDrops: number; afterQuiet: number }
   readonly busctlLtedMs: number[]
   readonly busctlMmMs: number[]
   readonly idle: Array<{ probes: string; seconds: number; ltedCpuMs: number; mmCpuMs: number }>
@@ -40,9 +42,11 @@ export interface SessionOptions {
   readonly drops: number
   readonly busctlCalls: number
   readonly idleMs: number
-  /** Quiet time before each idle window: V8's memory reducer still runs
-   *  GCs for a while after the busy part; a router idles for hours. */
+  /** Quiet time before each idle window: after connecting (and after the
+   *  reload) the daemon still finishes work and GCs; a router idles for hours. */
   readonly settleMs: number
+  /** Quiet time after the drops and D-Bus calls before the last sample. */
+  readonly quietMs: number
   readonly progress: (s: string) => void
 }
 
@@ -65,6 +69,26 @@ export async function session(o: SessionOptions): Promise<SessionResult> {
     const atConnect = await sample(pid, INSPECT_PORT)
     const mmAtConnect = rssKiB(o.mm.pid)
 
+    // --- idle CPU, both daemons in the same window
+    const idle: SessionResult['idle'] = []
+    const window = async (probes: string): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, o.settleMs))
+      const l0 = cpuMs(pid)
+      const m0 = cpuMs(o.mm.pid)
+      const t0 = performance.now()
+      await new Promise((resolve) => setTimeout(resolve, o.idleMs))
+      const seconds = (performance.now() - t0) / 1000
+      idle.push({ probes, seconds, ltedCpuMs: cpuMs(pid) - l0, mmCpuMs: cpuMs(o.mm.pid) - m0 })
+      o.progress(`idle: ${seconds.toFixed(0)} s with probes ${probes}`)
+    }
+    await window('default (icmp every 30 s)')
+    writeFileSync(lted.configFile, benchConfig(sim.link, { ladderOff: true, probe: 'none' }), { mode: 0o600 })
+    const mark = lted.lines()
+    lted.child.kill('SIGHUP')
+    if (!(await lted.waitLine(/reload applied|reload: nothing changed/, mark, 10_000))) throw new Error('lted did not reload')
+    if (lted.state() !== 'connected') throw new Error(`lted is ${lted.state()} after the reload`)
+    await window('disabled')
+    if (lted.state() !== 'connected') throw new Error(`lted left connected during the idle windows (${lted.state()})`)
     // --- warm reconnect
     const daemonMs: number[] = []
     const endToEndMs: number[] = []
@@ -100,32 +124,14 @@ export async function session(o: SessionOptions): Promise<SessionResult> {
     }
     o.progress(`busctl: ${o.busctlCalls} x 2 calls`)
 
-    // --- idle CPU, both daemons in the same window
-    const idle: SessionResult['idle'] = []
-    const window = async (probes: string): Promise<void> => {
-      await new Promise((resolve) => setTimeout(resolve, o.settleMs))
-      const l0 = cpuMs(pid)
-      const m0 = cpuMs(o.mm.pid)
-      const t0 = performance.now()
-      await new Promise((resolve) => setTimeout(resolve, o.idleMs))
-      const seconds = (performance.now() - t0) / 1000
-      idle.push({ probes, seconds, ltedCpuMs: cpuMs(pid) - l0, mmCpuMs: cpuMs(o.mm.pid) - m0 })
-      o.progress(`idle: ${seconds.toFixed(0)} s with probes ${probes}`)
-    }
-    await window('default (icmp every 30 s)')
-    writeFileSync(lted.configFile, benchConfig(sim.link, { ladderOff: true, probe: 'none' }), { mode: 0o600 })
-    const mark = lted.lines()
-    lted.child.kill('SIGHUP')
-    if (!(await lted.waitLine(/reload applied|reload: nothing changed/, mark, 10_000))) throw new Error('lted did not reload')
-    if (lted.state() !== 'connected') throw new Error(`lted is ${lted.state()} after the reload`)
-    await window('disabled')
-    if (lted.state() !== 'connected') throw new Error(`lted left connected during the idle windows (${lted.state()})`)
-    const afterIdle = await sample(pid, INSPECT_PORT)
-    const mmAfterIdle = rssKiB(o.mm.pid)
+    // --- memory once things are quiet again (no forced GC in between)
+    await new Promise((resolve) => setTimeout(resolve, o.quietMs))
+    const afterQuiet = await sample(pid, INSPECT_PORT)
+    const mmAfterQuiet = rssKiB(o.mm.pid)
 
     return {
-      daemonMs, endToEndMs, failedDrops: failed, atConnect, afterDrops, afterIdle,
-      mmRssKiB: { atConnect: mmAtConnect, afterDrops: mmAfterDrops, afterIdle: mmAfterIdle },
+      daemonMs, endToEndMs, failedDrops: failed, atConnect, afterDrops, afterQuiet,
+      mmRssKiB: { atConnect: mmAtConnect, afterDrops: mmAfterDrops, afterQuiet: mmAfterQuiet },
       busctlLtedMs, busctlMmMs, idle,
     }
   } finally {

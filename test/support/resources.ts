@@ -1,9 +1,10 @@
 // What a process costs, read from outside: RSS and open fds from /proc,
-// CPU time from the scheduler's per-thread counters, and (for a Node
+// CPU time from the process's CPU-time clock, and (for a Node
 // process started with --inspect) heap figures and active handles through
 // the inspector protocol after a forced GC. Used by the soak and the
 // benchmarks.
 
+import { execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 
 export interface Sample {
@@ -23,15 +24,14 @@ export function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN)
 }
 
-/** CPU time used so far in ms: every thread's run time from
- *  /proc/PID/task/TID/schedstat (ns, not the 10 ms ticks of /proc/PID/stat),
- *  plus reaped children (cutime+cstime ticks, e.g. spawned ping or
- *  systemd-notify). */
+/** CPU time used so far in ms: the whole thread group's scheduler run
+ *  time in ns, exited threads included (the process CPU-time clock of
+ *  clock_getcpuclockid(3): ((~pid) << 3) | CPUCLOCK_SCHED; Node cannot
+ *  read another process's clock, Python's clock_gettime can), plus reaped
+ *  children (cutime+cstime ticks of /proc/PID/stat, e.g. a spawned ping or
+ *  systemd-notify). Summing /proc/PID/task/* would lose threads that ended. */
 export function cpuMs(pid: number): number {
-  let ns = 0
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try { ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) } catch { /* thread ended */ }
-  }
+  const ns = Number(execFileSync('python3', ['-c', `import time; print(int(time.clock_gettime(((~${pid}) << 3) | 2) * 1e9))`], { encoding: 'utf8' }).trim())
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   // Fields 16 and 17 of stat(5) (cutime, cstime), counted from field 3 here.
