@@ -5,6 +5,7 @@
 // stdout and BENCHMARKS.md at the top of the checkout.
 
 import { existsSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { makeCarrier } from '../support/carrier.ts'
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       progress(`scale: ${n} modem(s)`)
     }
 
-    const results: Results = { machine, counts, codec, cold, startup, session: sess, breakdown, scale, mmVersion: mm.version, wallS: (performance.now() - wall) / 1000 }
+    const results: Results = { machine, counts, codec, cold, startup, session: sess, breakdown, scale, mmVersion: mm.version, wallS: (performance.now() - wall) / 1000, loadAtEnd: loadavg() }
     const { table, document } = markdown(results)
     process.stdout.write(`${table}\n`)
     if (out) {
