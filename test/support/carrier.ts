@@ -46,15 +46,18 @@ export interface Carrier {
   routeSubscriber(): Promise<void>
 }
 
-export async function makeCarrier(t: Teardown): Promise<Carrier> {
+/** `ifname`: the subscriber end's name (default wwan0; the benchmarks give
+ *  each of several modems its own). */
+export async function makeCarrier(t: Teardown, opts: { ifname?: string } = {}): Promise<Carrier> {
+  const ifname = opts.ifname ?? 'wwan0'
   const ns = uniqueName('carrier')
   await ip('netns', 'add', ns)
   t.teardown(() => ip('netns', 'delete', ns))
   const exec = (cmd: string, ...args: string[]): Promise<string> => run('ip', ['netns', 'exec', ns, cmd, ...args])
-  await ip('link', 'add', 'name', 'wwan0', 'type', 'veth', 'peer', 'name', 'far')
+  await ip('link', 'add', 'name', ifname, 'type', 'veth', 'peer', 'name', 'far')
   await ip('link', 'set', 'far', 'netns', ns)
-  await ip('link', 'set', 'wwan0', 'arp', 'off')
-  const [link] = await ipJson<{ address: string }>('link', 'show', 'wwan0')
+  await ip('link', 'set', ifname, 'arp', 'off')
+  const [link] = await ipJson<{ address: string }>('link', 'show', ifname)
   await ip('-n', ns, 'link', 'set', 'far', 'address', link?.address ?? '', 'arp', 'off', 'up')
   await ip('-n', ns, 'link', 'set', 'lo', 'up')
   await ip('-n', ns, 'address', 'add', `${FAR4}/32`, 'dev', 'lo')
