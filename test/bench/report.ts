@@ -148,7 +148,9 @@ All runs happen inside private network, mount and PID namespaces
 (test/support/namespace.ts): \`wwan0\` is one end of a veth pair whose far end
 sits in a carrier namespace holding the ping target, and each modem is
 \`lted sim\` on a pty with the seed scenario (PIN 1234, FCC lock, zero
-simulated latency). Neither side uses mbim-proxy.
+simulated latency). Neither side uses mbim-proxy. lted runs with the
+environment systemd/lted.service sets (MALLOC_ARENA_MAX=2, a Node compile
+cache that the first start of the run fills).
 
 1. **Cold connect** (${r.counts.cold} rounds; each round runs lted, the seed's
    procedure and lted-from-source in a rotating order, each against a fresh
