@@ -3,7 +3,7 @@
 // machine.provide({ actors }). A slot left unprovided fails loudly.
 
 import { type EventObject, fromCallback, fromPromise } from 'xstate'
-import type { IpConfig, ModemInfo, RadioState, Registration, SimStatus } from '../modem/types.ts'
+import type { IpConfig, ModemInfo, RadioState, SimStatus } from '../modem/types.ts'
 import type { FoundSession } from './adoption.ts'
 import type { DeviceRef, MachineEvent, MachineSettings } from './events.ts'
 

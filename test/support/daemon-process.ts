@@ -20,6 +20,21 @@ export interface Transition {
   readonly at: number
 }
 
+/** What the daemon tests leave at the end of a config when they need
+ *  nothing else: no DNS changes, no probes. */
+export const QUIET = '\n[network]\ndns = "none"\n\n[health]\nprobe = []\n'
+
+/** The seed's [bearer] (PAP credentials) and `extra` (default QUIET). */
+function seedRest(o: { password?: string; extra?: string }): string {
+  return `
+[bearer]
+apn = "internet.telekom"
+user = "congstar"
+password = "${o.password ?? 'cs'}"
+auth = "pap"
+${o.extra ?? QUIET}`
+}
+
 /** The seed's configuration for a daemon against `lted sim` on `link`,
  *  with the interface and any extra TOML the test needs. */
 export function seedConfig(link: string, o: { pin?: string; password?: string; extra?: string } = {}): string {
@@ -30,13 +45,19 @@ proxy = false
 
 [sim]
 pin = "${o.pin ?? '1234'}"
+${seedRest(o)}`
+}
 
-[bearer]
-apn = "internet.telekom"
-user = "congstar"
-password = "${o.password ?? 'cs'}"
-auth = "pap"
-${o.extra ?? '\n[network]\ndns = "none"\n\n[health]\nprobe = []\n'}`
+/** The seed's configuration for a modem found in sysfs (device = "auto",
+ *  for `lted run --sys-root`), optionally bound to a USB path or an IMEI. */
+export function autoConfig(o: { usbPath?: string; imei?: string; protocol?: string; pin?: string; password?: string; extra?: string } = {}): string {
+  const modem = [
+    'device = "auto"',
+    ...(o.usbPath !== undefined ? [`usb-path = "${o.usbPath}"`] : []),
+    ...(o.imei !== undefined ? [`imei = "${o.imei}"`] : []),
+    ...(o.protocol !== undefined ? [`protocol = "${o.protocol}"`] : []),
+  ]
+  return `[modem]\n${modem.join('\n')}\n${o.pin !== undefined ? `\n[sim]\npin = "${o.pin}"\n` : ''}${seedRest(o)}`
 }
 
 export interface DaemonProcess {

@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { FAR4, FAR6, installRtProtos, makeCarrier, type Carrier } from '../../support/carrier.ts'
-import { seedConfig, startDaemon } from '../../support/daemon-process.ts'
+import { autoConfig, seedConfig, startDaemon } from '../../support/daemon-process.ts'
 import { startSim } from '../../support/sim-process.ts'
 import { ip, ipJson, run, succeeds } from '../../support/sys.ts'
 import { waitFor } from '../../support/wait.ts'
@@ -30,24 +30,6 @@ interface JRoute { dst: string; dev: string; gateway?: string; protocol?: string
 /** The simulated network hands out 10.153.121.42/29 (seed.json). */
 async function routeSubscriber(carrier: Carrier): Promise<void> {
   await run('ip', ['-n', carrier.ns, 'route', 'replace', '10.153.121.40/29', 'dev', 'far'])
-}
-
-function autoConfig(o: { usbPath?: string; imei?: string }): string {
-  return `[modem]
-device = "auto"
-${o.usbPath ? `usb-path = "${o.usbPath}"\n` : ''}${o.imei ? `imei = "${o.imei}"\n` : ''}
-[bearer]
-apn = "internet.telekom"
-user = "congstar"
-password = "cs"
-auth = "pap"
-
-[network]
-dns = "none"
-
-[health]
-probe = []
-`
 }
 
 const globalAddrs = async (dev: string): Promise<string[]> =>

@@ -13,34 +13,13 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { FAR4, FAR6, makeCarrier } from '../../support/carrier.ts'
-import { startDaemon } from '../../support/daemon-process.ts'
+import { autoConfig, startDaemon } from '../../support/daemon-process.ts'
 import { startSim } from '../../support/sim-process.ts'
 import { exec, ltectl, startPrivateBus, type PrivateBus } from '../../support/private-bus.ts'
 import { run } from '../../support/sys.ts'
 import { waitFor } from '../../support/wait.ts'
 
 const SEED_PATH = ['no-device', 'initializing', 'pin-locked', 'radio-off', 'fcc-lock', 'searching', 'registered', 'connected']
-
-export function autoConfig(o: { pin?: string; protocol?: string } = {}): string {
-  return `[modem]
-device = "auto"
-${o.protocol ? `protocol = "${o.protocol}"\n` : ''}
-[sim]
-${o.pin ? `pin = "${o.pin}"` : ''}
-
-[bearer]
-apn = "internet.telekom"
-user = "congstar"
-password = "cs"
-auth = "pap"
-
-[network]
-dns = "none"
-
-[health]
-probe = []
-`
-}
 
 t.test('QMI mode: the seed path to connected, ping, drop, coverage loss, unplug', async (t) => {
   const carrier = await makeCarrier(t)

@@ -9,7 +9,7 @@
 import '../../support/namespace.ts'
 import t from 'tap'
 import { FAR4, makeCarrier } from '../../support/carrier.ts'
-import { startDaemon } from '../../support/daemon-process.ts'
+import { autoConfig, startDaemon } from '../../support/daemon-process.ts'
 import { exec, ltectl, startPrivateBus } from '../../support/private-bus.ts'
 import { startSim } from '../../support/sim-process.ts'
 import { run } from '../../support/sys.ts'
@@ -19,24 +19,7 @@ const MODEM = '/org/lted1/Modem/0'
 /** A new PIN long enough not to turn up by chance in a log timestamp. */
 const NEW_PIN = '24681357'
 
-const CONFIG = `[modem]
-device = "auto"
-
-[sim]
-pin = "1234"
-
-[bearer]
-apn = "internet.telekom"
-user = "congstar"
-password = "cs"
-auth = "pap"
-
-[network]
-dns = "none"
-
-[health]
-probe = []
-`
+const CONFIG = autoConfig({ pin: '1234' })
 
 t.test('QMI mode: ltectl puk unblocks a PUK-locked SIM, to connected', async (t) => {
   const carrier = await makeCarrier(t)

@@ -9,7 +9,7 @@
 import '../../support/namespace.ts'
 import t from 'tap'
 import { FAR4, makeCarrier } from '../../support/carrier.ts'
-import { startDaemon } from '../../support/daemon-process.ts'
+import { autoConfig, startDaemon } from '../../support/daemon-process.ts'
 import { startSim } from '../../support/sim-process.ts'
 import { run } from '../../support/sys.ts'
 
@@ -23,23 +23,9 @@ t.test('QMI mode: silent loss is detected and climbs the recovery ladder', async
     carrier.exec('sysctl', '-q', '-w', `net.ipv4.icmp_echo_ignore_all=${ignore ? 1 : 0}`)
   const root = t.testdir()
   const sim = await startSim(t, { scenario: 'ready', protocol: 'qmi', sysfs: { root } })
-  const lted = startDaemon(t, `[modem]
-device = "auto"
-
-[bearer]
-apn = "internet.telekom"
-user = "congstar"
-password = "cs"
-auth = "pap"
-
-[network]
-dns = "none"
-
-[health]
-probe = ["icmp:${FAR4}"]
-interval = "${INTERVAL_MS}ms"
-failures = ${FAILURES}
-`, { args: ['--sys-root', root], logLevel: 'debug' })
+  const lted = startDaemon(t, autoConfig({
+    extra: `\n[network]\ndns = "none"\n\n[health]\nprobe = ["icmp:${FAR4}"]\ninterval = "${INTERVAL_MS}ms"\nfailures = ${FAILURES}\n`,
+  }), { args: ['--sys-root', root], logLevel: 'debug' })
   await lted.reach('connected')
   t.match(lted.log(), /"protocol":"qmi"/, 'the QMI backend is in use')
   const since = lted.transitions().length

@@ -6,8 +6,6 @@
 // systemd); the socket protocol is the real one.
 
 import '../../support/namespace.ts'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import t from 'tap'
 import { makeCarrier } from '../../support/carrier.ts'
 import { seedConfig } from '../../support/daemon-process.ts'
