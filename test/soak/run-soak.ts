@@ -4,15 +4,15 @@
 // from the daemon's own log timestamps; resource samples at start, after
 // warm-up and at the end. Exits 0 when every cycle recovered.
 
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync, readdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { FAR4, makeCarrier } from '../support/carrier.ts'
 import { seedConfig } from '../support/daemon-process.ts'
-import { LTED, startSim } from '../support/sim-process.ts'
+import { startLeanDaemon } from '../support/lean-daemon.ts'
+import { inspectorEval } from '../support/resources.ts'
+import { startSim } from '../support/sim-process.ts'
 import { run } from '../support/sys.ts'
+import { collector } from '../support/teardowns.ts'
 
 // --- options -------------------------------------------------------------------
 
@@ -65,80 +65,12 @@ if (!Number.isInteger(CYCLES) || CYCLES < 1 || MIX.length === 0) throw new Error
 const PROGRESS = Number(opt.progress)
 const SETTLE_MS = Number(opt['settle-ms'])
 
-// --- teardown collector (the tap-like `t` the support helpers take) -------------
+// --- the daemon: a lean spawner (test/support/lean-daemon.ts), with the
+// inspector for heap samples (private network namespace: the port is free) --
 
-const teardowns: Array<() => unknown> = []
-const t = { teardown(fn: () => unknown): void { teardowns.push(fn) } }
-async function cleanup(): Promise<void> {
-  for (const fn of teardowns.reverse()) {
-    try { await fn() } catch (e) { process.stderr.write(`teardown: ${String(e)}\n`) }
-  }
-}
-
-// --- the daemon: a lean spawner (daemon-process.ts keeps every log line and
-// polls; over 10,000 cycles that costs more than the daemon does) -----------
-
-interface Transition { readonly from: string | null; readonly to: string; readonly reason: string; readonly time: number }
-
-const INSPECT_PORT = 9229 // private network namespace: no clash
-
-function startDaemon(config: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'lted-soak-'))
-  const file = join(dir, 'lted.conf')
-  writeFileSync(file, config, { mode: 0o600 })
-  // Heap and handles need the daemon's cooperation: the inspector, switched
-  // on from outside through NODE_OPTIONS (nothing in src/ changes).
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [
-    ...opt['daemon-node-options'].split(' ').filter(Boolean), LTED, 'run', '--config', file, '--log-level', 'info', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
-  ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: `--inspect=127.0.0.1:${INSPECT_PORT}` } })
-  const seen: Transition[] = []
-  const tail: string[] = []
-  const waiters = new Set<() => void>()
-  let partial = ''
-  child.stderr.on('data', (b: Buffer) => {
-    const lines = (partial + b.toString()).split('\n')
-    partial = lines.pop() ?? ''
-    for (const line of lines) {
-      tail.push(line)
-      if (tail.length > 200) tail.shift()
-      if (!line.startsWith('{')) continue
-      try {
-        const j = JSON.parse(line) as { time: number; to?: string; from?: string | null; reason?: string }
-        if (typeof j.to === 'string') seen.push({ from: j.from ?? null, to: j.to, reason: j.reason ?? '', time: j.time })
-      } catch { /* not JSON */ }
-    }
-    for (const w of [...waiters]) w()
-  })
-  if (opt['daemon-stdout']) child.stdout.pipe(createWriteStream(opt['daemon-stdout'])) // --trace-gc writes there
-  else child.stdout.resume()
-  const exited = new Promise<void>((resolve) => child.on('exit', () => { for (const w of [...waiters]) w(); resolve() }))
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
-    }
-    rmSync(dir, { recursive: true, force: true })
-  })
-  /** The first transition at index >= since that matches; undefined on timeout. */
-  const next = (since: number, match: (s: Transition) => boolean, timeoutMs: number): Promise<{ i: number; s: Transition } | undefined> =>
-    new Promise((resolve) => {
-      let from = since
-      const check = (): void => {
-        for (; from < seen.length; from++) {
-          const s = seen[from] as Transition
-          if (match(s)) { done(); resolve({ i: from, s }); return }
-        }
-        if (child.exitCode !== null || child.signalCode !== null) { done(); resolve(undefined) }
-      }
-      const timer = setTimeout(() => { done(); resolve(undefined) }, timeoutMs)
-      const done = (): void => { clearTimeout(timer); waiters.delete(check) }
-      waiters.add(check)
-      check()
-    })
-  return { child, seen, tail, next, state: (): string | undefined => seen.at(-1)?.to }
-}
+const INSPECT_PORT = 9229
+const { teardown, cleanup } = collector()
+const t = { teardown }
 
 // --- resource samples ---------------------------------------------------------
 
@@ -147,32 +79,6 @@ interface Sample {
   heapUsed?: number; heapTotal?: number; external?: number; arrayBuffers?: number; handles?: number; handleKinds?: string
   /** Committed bytes per V8 heap space (new_space, old_space, code_space...). */
   spaces?: Record<string, number>
-}
-
-async function inspectorEval(expression: string): Promise<unknown> {
-  const list = await (await fetch(`http://127.0.0.1:${INSPECT_PORT}/json/list`)).json() as Array<{ webSocketDebuggerUrl: string }>
-  const url = list[0]?.webSocketDebuggerUrl
-  if (!url) throw new Error('no inspector target')
-  const ws = new WebSocket(url)
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject })
-  let id = 0
-  const pending = new Map<number, (r: any) => void>()
-  ws.onmessage = (m) => {
-    const j = JSON.parse(String(m.data)) as { id?: number }
-    if (j.id !== undefined) pending.get(j.id)?.(j)
-  }
-  const call = (method: string, params: object = {}): Promise<any> => new Promise((resolve) => {
-    const n = ++id
-    pending.set(n, resolve)
-    ws.send(JSON.stringify({ id: n, method, params }))
-  })
-  try {
-    await call('HeapProfiler.collectGarbage')
-    const r = await call('Runtime.evaluate', { expression, returnByValue: true })
-    return r.result?.result?.value
-  } finally {
-    ws.close()
-  }
 }
 
 /** User + system CPU seconds the process has used (/proc/PID/stat fields 14, 15). */
@@ -192,7 +98,7 @@ async function sample(pid: number): Promise<Sample> {
   const fds = readdirSync(`/proc/${pid}/fd`).length
   const s: Sample = { rssKiB, fds }
   try {
-    const v = JSON.parse(String(await inspectorEval(
+    const v = JSON.parse(String(await inspectorEval(INSPECT_PORT,
       'JSON.stringify({ m: process.memoryUsage(), r: process.getActiveResourcesInfo(), ' +
       's: process.getBuiltinModule("v8").getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]) })',
     ))) as { m: NodeJS.MemoryUsage; r: string[]; s: Array<[string, number]> }
@@ -235,9 +141,12 @@ async function main(): Promise<number> {
   await run('ip', ['-n', carrier.ns, 'route', 'replace', '10.153.121.40/29', 'dev', 'far'])
   const icmp = (ignore: boolean): Promise<string> => carrier.exec('sysctl', '-q', '-w', `net.ipv4.icmp_echo_ignore_all=${ignore ? 1 : 0}`)
   const sim = await startSim(t, { scenario: opt.scenario, logLevel: 'warn' })
-  const lted = startDaemon(seedConfig(sim.link, {
+  const lted = startLeanDaemon(t, seedConfig(sim.link, {
     extra: `\n[network]\ndns = "none"\n\n[health]\nprobe = ["icmp:${FAR4}"]\ninterval = "${opt['probe-interval-ms']}ms"\nfailures = ${opt['probe-failures']}\n`,
-  }))
+  }), {
+    inspectPort: INSPECT_PORT, nodeOptions: opt['daemon-node-options'],
+    ...(opt['daemon-stdout'] ? { stdoutFile: opt['daemon-stdout'] } : {}),
+  })
   const first = await lted.next(0, (s) => s.to === 'connected', 30_000)
   if (!first) throw new Error(`the daemon never connected:\n${lted.tail.join('\n')}`)
   const pid = lted.child.pid as number

@@ -5,7 +5,7 @@
 // inspector port for heap samples (resources.ts). Stopped in teardown.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LTED } from './sim-process.ts'
@@ -55,8 +55,11 @@ export interface LeanOptions {
   /** --inspect=127.0.0.1:PORT through NODE_OPTIONS (nothing in src/ changes). */
   readonly inspectPort?: number
   readonly env?: NodeJS.ProcessEnv
-  /** Extra Node flags (e.g. --cpu-prof) through NODE_OPTIONS. */
+  /** Extra Node flags (e.g. --cpu-prof, --trace-gc), on node's command
+   *  line: NODE_OPTIONS refuses most V8 flags. */
   readonly nodeOptions?: string
+  /** Where the daemon's stdout goes (--trace-gc writes there); default: dropped. */
+  readonly stdoutFile?: string
   /** The lted entry point; default src/cli/lted.ts (the installed build is
    *  dist/src/cli/lted.js). */
   readonly entry?: string
@@ -66,12 +69,12 @@ export function startLeanDaemon(t: Teardown, config: string, o: LeanOptions = {}
   const dir = mkdtempSync(join(tmpdir(), 'lted-lean-'))
   const configFile = join(dir, 'lted.conf')
   writeFileSync(configFile, config, { mode: 0o600 })
-  const nodeOptions = [o.inspectPort ? `--inspect=127.0.0.1:${o.inspectPort}` : '', o.nodeOptions ?? ''].filter(Boolean).join(' ')
+  const nodeArgs = (o.nodeOptions ?? '').split(' ').filter(Boolean)
   const spawnedAt = Date.now()
   const spawnedMono = Number(process.hrtime.bigint()) / 1e6
   const child = spawn(process.execPath, [
-    o.entry ?? LTED, 'run', '--config', configFile, '--log-level', o.logLevel ?? 'info', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
-  ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } })
+    ...nodeArgs, o.entry ?? LTED, 'run', '--config', configFile, '--log-level', o.logLevel ?? 'info', '--state-dir', join(dir, 'state'), '--run-dir', join(dir, 'run'),
+  ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env, ...(o.inspectPort ? { NODE_OPTIONS: `--inspect=127.0.0.1:${o.inspectPort}` } : {}) } })
   const seen: LeanTransition[] = []
   const tail: string[] = []
   const warnings: string[] = []
@@ -98,7 +101,8 @@ export function startLeanDaemon(t: Teardown, config: string, o: LeanOptions = {}
     }
     for (const w of [...waiters]) w()
   })
-  child.stdout.resume()
+  if (o.stdoutFile) child.stdout.pipe(createWriteStream(o.stdoutFile))
+  else child.stdout.resume()
   const exited = new Promise<void>((resolve) => child.on('exit', () => { for (const w of [...waiters]) w(); resolve() }))
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
